@@ -1,0 +1,69 @@
+"""Run the sandbox in the foreground: python -m sandbox [--host H] [--port P] [--db FILE] ...
+
+Prints one line "IRP sandbox listening on http://HOST:PORT (db FILE)" on stdout
+once it accepts requests (with --port 0 the line tells the chosen port), then
+serves until interrupted (Ctrl-C / SIGTERM).
+"""
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+from .faults import Fault, FaultError
+from .master import HsnMaster
+from .server import DEFAULT_TOKEN_MINUTES, make_server
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_DB = os.path.join(REPO_ROOT, ".local", "sandbox.sqlite3")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="sandbox", description="Local NIC IRP sandbox: e-invoice API over HTTP with its own keys.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    parser.add_argument("--db", default=DEFAULT_DB, help="SQLite file kept between runs (default %(default)s)")
+    parser.add_argument("--token-minutes", type=float, default=DEFAULT_TOKEN_MINUTES,
+                        help="auth token validity in minutes (default 360, as NIC production)")
+    parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every NIC call")
+    parser.add_argument("--hsn-master", metavar="FILE",
+                        help="JSON HSN/SAC master: a list of {hsn_code, ...} or of codes (default: built-in "
+                             "headings)")
+    parser.add_argument("--fault", action="append", default=[], metavar="KIND[:k=v,...]",
+                        help="inject a fault, e.g. latency:ms=250, http_error:status=503,times=2, "
+                             "rate_limit:retry_after=2, hang:seconds=30, drop_after_commit:endpoint=generate_irn, "
+                             "corrupt_data:times=1 (repeatable)")
+    parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        faults = [Fault.from_cli(text) for text in args.fault]
+    except FaultError as exc:
+        sys.exit(f"sandbox: --fault: {exc}")
+    try:
+        hsn_master = HsnMaster.from_file(args.hsn_master) if args.hsn_master else None
+    except (OSError, ValueError, AttributeError) as exc:
+        sys.exit(f"sandbox: --hsn-master {args.hsn_master}: {exc}")
+    server = make_server(args.host, args.port, args.db, token_minutes=args.token_minutes,
+                         latency_ms=args.latency_ms, hsn_master=hsn_master, faults=faults, verbose=args.verbose)
+    # SIGTERM ends the server like Ctrl-C does; shutdown() must run outside the serving thread
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
+    print(f"IRP sandbox listening on {server.url} (db {os.path.abspath(args.db)})", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.app.stopping.set()
+        server.server_close()
+        server.app.close()
+
+
+if __name__ == "__main__":
+    main()
