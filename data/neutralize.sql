@@ -1,0 +1,8 @@
+-- A copy of the database (staging, support) must never talk to the real IRP.
+UPDATE l10n_in_einvoice_credential
+   SET environment = 'local_sandbox', base_url = 'http://127.0.0.1:8765',
+       client_secret_encrypted = NULL, password_encrypted = NULL, extra_headers_encrypted = NULL,
+       session_encrypted = NULL, token_expiry = NULL, active = false;
+UPDATE ir_cron SET active = false
+ WHERE id IN (SELECT res_id FROM ir_model_data
+               WHERE module = 'l10n_in_einvoice' AND name = 'ir_cron_l10n_in_einvoice_send');

@@ -1,0 +1,593 @@
+import base64
+import io
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta, timezone
+
+import qrcode
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..irp import crypto
+from ..irp import errors as irp_errors
+from ..irp.errors import IrpError
+
+_logger = logging.getLogger(__name__)
+
+EINV_STATES = [
+    ("not_applicable", "Not applicable"),
+    ("to_send", "To send"),
+    ("error", "Error"),
+    ("retry", "Retrying"),
+    ("generated", "Generated"),
+    ("cancelled", "Cancelled"),
+]
+CANCEL_REASONS = [("1", "Duplicate"), ("2", "Data entry mistake"), ("3", "Order cancelled"), ("4", "Others")]
+CANCEL_WINDOW = timedelta(hours=24)
+# An in-flight marker older than this means the sender died mid-call: the
+# outcome is unknown and the IRP is asked before anything is sent again.
+IN_FLIGHT_TIMEOUT = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+BACKOFF_MINUTES = [1, 2, 5, 10, 30, 60, 120, 240]
+TOTAL_TOLERANCE = 1.0  # rupees, the IRP's own tolerance on TotInvVal (2189)
+
+
+def _utc_naive(value):
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value else False
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    l10n_in_einv_state = fields.Selection(
+        EINV_STATES, string="E-invoice", default="not_applicable", copy=False, readonly=True, index=True,
+        tracking=True)
+    l10n_in_einv_irn = fields.Char(string="IRN", copy=False, readonly=True, index=True)
+    l10n_in_einv_ack_no = fields.Char(string="Ack No", copy=False, readonly=True)
+    l10n_in_einv_ack_date = fields.Datetime(string="Ack Date", copy=False, readonly=True)
+    l10n_in_einv_signed_invoice = fields.Text(string="Signed invoice", copy=False, readonly=True)
+    l10n_in_einv_signed_qr = fields.Text(string="Signed QR code", copy=False, readonly=True)
+    l10n_in_einv_irp_status = fields.Char(string="IRP status", copy=False, readonly=True,
+                                          help="ACT (active) or CNL (cancelled) as last reported by the IRP.")
+    l10n_in_einv_error = fields.Text(string="Last e-invoice error", copy=False, readonly=True)
+    l10n_in_einv_error_codes = fields.Char(string="IRP error codes", copy=False, readonly=True)
+    l10n_in_einv_attempts = fields.Integer(string="Send attempts", copy=False, readonly=True)
+    l10n_in_einv_next_attempt = fields.Datetime(string="Next attempt", copy=False, readonly=True, index=True)
+    l10n_in_einv_outcome_unknown = fields.Boolean(
+        copy=False, readonly=True,
+        help="A request may have reached the IRP without a reply: the document is looked up before any resend.")
+    l10n_in_einv_in_flight_since = fields.Datetime(copy=False, readonly=True)
+    l10n_in_einv_cancel_reason = fields.Selection(CANCEL_REASONS, string="Cancel reason", copy=False, readonly=True)
+    l10n_in_einv_cancel_remark = fields.Char(string="Cancel remark", copy=False, readonly=True)
+    l10n_in_einv_cancel_date = fields.Datetime(string="IRN cancelled on", copy=False, readonly=True)
+    l10n_in_einv_ewb_no = fields.Char(string="E-way bill", copy=False, readonly=True)
+    l10n_in_einv_ewb_date = fields.Datetime(string="E-way bill date", copy=False, readonly=True)
+    l10n_in_einv_ewb_valid_till = fields.Datetime(string="E-way bill valid till", copy=False, readonly=True)
+    l10n_in_einv_ewb_status = fields.Selection(
+        [("active", "Active"), ("cancelled", "Cancelled")], string="E-way bill status", copy=False, readonly=True)
+    l10n_in_einv_cancellable = fields.Boolean(compute="_compute_l10n_in_einv_cancellable")
+    l10n_in_einv_api_log_ids = fields.One2many("l10n_in.einvoice.api.log", "move_id", string="IRP calls")
+    l10n_in_einv_api_log_count = fields.Integer(compute="_compute_l10n_in_einv_api_log_count")
+    l10n_in_einv_not_applicable_reason = fields.Char(compute="_compute_l10n_in_einv_not_applicable_reason")
+
+    # --- computes -------------------------------------------------------------------
+
+    @api.depends("l10n_in_einv_state", "l10n_in_einv_ack_date", "l10n_in_einv_ewb_status")
+    def _compute_l10n_in_einv_cancellable(self):
+        now = fields.Datetime.now()
+        for move in self:
+            move.l10n_in_einv_cancellable = (
+                move.l10n_in_einv_state == "generated" and move.l10n_in_einv_ack_date
+                and now - move.l10n_in_einv_ack_date < CANCEL_WINDOW)
+
+    def _compute_l10n_in_einv_api_log_count(self):
+        counts = dict(self.env["l10n_in.einvoice.api.log"].sudo()._read_group(
+            [("move_id", "in", self.ids)], ["move_id"], ["__count"]))
+        for move in self:
+            move.l10n_in_einv_api_log_count = counts.get(move._origin, 0)
+
+    @api.depends("state", "move_type", "l10n_in_gst_treatment", "company_id.l10n_in_einv_enabled")
+    def _compute_l10n_in_einv_not_applicable_reason(self):
+        for move in self:
+            applicable, reason = move._l10n_in_einv_applicability()
+            move.l10n_in_einv_not_applicable_reason = False if applicable else reason
+
+    # --- posting, reset, cancel -----------------------------------------------------
+
+    def _post(self, soft=True):
+        posted = super()._post(soft)
+        to_queue = posted.filtered(lambda m: m.l10n_in_einv_state in ("not_applicable", "error")
+                                   and not m.l10n_in_einv_irn and m._l10n_in_einv_applicability()[0])
+        if to_queue:
+            to_queue.write({"l10n_in_einv_state": "to_send", "l10n_in_einv_error": False,
+                            "l10n_in_einv_error_codes": False, "l10n_in_einv_attempts": 0})
+            # Failures are stored on the invoice, never raised, so sending cannot undo
+            # the posting; should the posting roll back after an IRN was issued, the
+            # next send adopts it through the duplicate check (2150).
+            to_queue.filtered(lambda m: m.company_id.l10n_in_einv_send_on_post)._l10n_in_einv_send(commit=False)
+        return posted
+
+    def _l10n_in_einv_has_active_irn(self):
+        return self.filtered(lambda m: m.l10n_in_einv_state == "generated")
+
+    def button_draft(self):
+        self._l10n_in_einv_block_when_active(_("reset to draft"))
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._l10n_in_einv_block_when_active(_("cancelled"))
+        return super().button_cancel()
+
+    def _l10n_in_einv_block_when_active(self, action):
+        active = self._l10n_in_einv_has_active_irn()
+        if active:
+            raise UserError(_(
+                "%(moves)s cannot be %(action)s: its IRN is active at the IRP. Cancel the IRN first "
+                "(within 24 hours of generation), or issue a credit note.",
+                moves=", ".join(active.mapped("name")), action=action))
+        if self.filtered(lambda m: m.l10n_in_einv_in_flight_since):
+            raise UserError(_("The invoice is being sent to the IRP right now; try again in a moment."))
+
+    # --- public entry point -------------------------------------------------------------
+
+    def action_l10n_in_einv_generate(self):
+        """Generate IRNs for these posted invoices (button, XML-RPC, JSON-RPC).
+
+        Works on many records. Invoices already generated are left alone. Returns
+        a notification summarising the outcome per invoice.
+        """
+        candidates = self.filtered(lambda m: m.l10n_in_einv_state in ("to_send", "error", "retry"))
+        if len(self) == 1 and not candidates:
+            applicable, reason = self._l10n_in_einv_applicability()
+            raise UserError(reason if not applicable else _("This invoice already has an IRN."))
+        report = candidates._l10n_in_einv_send(commit=False, raise_problems=len(self) == 1)
+        return self._l10n_in_einv_notify(report)
+
+    def _l10n_in_einv_bulk_generate(self):
+        """List action: send the selected invoices that still need an IRN, report per invoice."""
+        pending = self.filtered(lambda m: m.state == "posted" and m.l10n_in_einv_state in ("to_send", "error", "retry"))
+        if not pending:
+            raise UserError(_("None of the selected invoices needs an IRN."))
+        return self._l10n_in_einv_notify(pending._l10n_in_einv_send(commit=False))
+
+    def _l10n_in_einv_notify(self, report):
+        done = [name for name, outcome in report if outcome == "generated"]
+        others = [f"{name}: {outcome}" for name, outcome in report if outcome != "generated"]
+        message = "\n".join(([_("IRN generated for %s.", ", ".join(done))] if done else []) + others)
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {
+                "title": _("E-invoice"), "message": message or _("Nothing to send."),
+                "type": "success" if done and not others else "warning", "sticky": bool(others),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # --- sending ------------------------------------------------------------------------
+
+    def _l10n_in_einv_lock(self):
+        """Lock the rows; return those we hold and that are still to be sent."""
+        if not self:
+            return self
+        # in a savepoint: a refused lock must not abort the caller's transaction
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute("SELECT id FROM account_move WHERE id IN %s FOR UPDATE NOWAIT", [tuple(self.ids)])
+        self.invalidate_recordset()
+        stale = fields.Datetime.now() - IN_FLIGHT_TIMEOUT
+        fresh = self.filtered(lambda m: m.l10n_in_einv_in_flight_since and m.l10n_in_einv_in_flight_since > stale)
+        for move in (self - fresh).filtered("l10n_in_einv_in_flight_since"):
+            move.l10n_in_einv_outcome_unknown = True  # its sender died mid-call
+        return (self - fresh).filtered(lambda m: m.l10n_in_einv_state in ("to_send", "error", "retry"))
+
+    def _l10n_in_einv_send(self, commit=True, raise_problems=False):
+        """Send these moves; returns [(name, outcome text)].
+
+        Payloads are built and results applied in this (ORM) thread; only the HTTP
+        calls overlap, in a bounded pool per GSTIN. With `commit`, each invoice's
+        outcome is committed on its own, and an in-flight marker is committed before
+        the calls so that no other worker sends the same document meanwhile.
+        """
+        commit = commit and not _testing()
+        report = []
+        for company, moves in self.grouped("company_id").items():
+            credential = company._l10n_in_einv_credential()
+            if not credential:
+                message = _("No IRP credentials for GSTIN %s: add them in Accounting > Configuration > "
+                            "E-invoicing credentials.", company.vat or "?")
+                moves._l10n_in_einv_set_error(message)
+                report += [(m.name, message) for m in moves]
+                continue
+            report += moves._l10n_in_einv_send_with(credential, commit, raise_problems)
+        return report
+
+    def _l10n_in_einv_send_with(self, credential, commit, raise_problems=False):
+        report = []
+        try:
+            moves = self._l10n_in_einv_lock()
+        except pg_errors.LockNotAvailable:
+            return [(m.name, _("being sent by another user; skipped")) for m in self]
+        jobs = []
+        for move in moves:
+            problems = move._l10n_in_einv_preflight()
+            if problems and raise_problems:
+                raise UserError(_("Nothing was sent to the IRP. Fix these first:\n%s",
+                                  "\n".join(f"• {p}" for p in problems)))
+            if problems:
+                move._l10n_in_einv_set_error("\n".join(problems), codes="preflight")
+                report.append((move.name, _("not sent, %d problem(s) to fix", len(problems))))
+                continue
+            jobs.append((move, move._l10n_in_einv_build_payload()))
+        if not jobs:
+            return report
+        try:
+            client = credential._l10n_in_einv_client()
+        except UserError as exc:
+            for move, _payload in jobs:
+                move._l10n_in_einv_set_error(str(exc))
+                report.append((move.name, str(exc)))
+            return report
+        hook = credential._l10n_in_einv_call_hook()
+        if commit:
+            self.browse([m.id for m, _p in jobs]).write({"l10n_in_einv_in_flight_since": fields.Datetime.now()})
+            self.env.cr.commit()
+
+        def run(job):  # worker thread: HTTP only, no ORM
+            move_id, payload, doc, resolve_first = job
+            records = []
+            hook.bind(records.append)
+            try:
+                return move_id, _exchange(client, payload, doc, resolve_first), records
+            except crypto.SignatureError as exc:
+                return move_id, ("untrusted", exc), records
+            except Exception as exc:  # noqa: BLE001 - one invoice's surprise must not sink the batch
+                _logger.exception("E-invoice: unexpected failure while sending move %s", move_id)
+                return move_id, ("crash", exc), records
+            finally:
+                hook.bind(None)
+
+        work = [(m.id, payload, (payload["DocDtls"]["Typ"], payload["DocDtls"]["No"], payload["DocDtls"]["Dt"]),
+                 m.l10n_in_einv_outcome_unknown) for m, payload in jobs]
+        payloads = {m.id: payload for m, payload in jobs}
+        workers = max(1, min(credential.company_id.l10n_in_einv_parallel_calls or 4, len(work)))
+        if workers == 1:
+            outcomes = map(run, work)
+        else:
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="l10n_in_einv")
+            outcomes = pool.map(run, work)
+        try:
+            for move_id, outcome, records in outcomes:
+                move = self.browse(move_id)
+                self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=move)
+                report.append((move.name, move._l10n_in_einv_apply(outcome, payloads[move_id])))
+                credential._l10n_in_einv_flush_session()
+                if commit:
+                    self.env.cr.commit()
+        finally:
+            if workers > 1:
+                pool.shutdown(wait=True)
+        return report
+
+    def _l10n_in_einv_apply(self, outcome, payload):
+        """Write one exchange's outcome on the move (ORM thread). Returns a short text."""
+        self.ensure_one()
+        self.l10n_in_einv_in_flight_since = False
+        kind, value = outcome
+        if kind == "result":
+            mismatch = self._l10n_in_einv_mismatch(value, payload)
+            if mismatch:
+                self._l10n_in_einv_set_error(mismatch, codes="2150")
+                return mismatch
+            self._l10n_in_einv_store_result(value)
+            return "generated"
+        exc = value
+        if kind == "untrusted":
+            # the IRP may hold an IRN, but its reply failed the signature check: store
+            # nothing from it, and look the document up first next time
+            self.l10n_in_einv_outcome_unknown = True
+            message = _("The IRP's reply failed the signature check (%(error)s), so nothing was stored. Check the "
+                        "IRP signing certificate in the e-invoicing credentials, then use Refresh from IRP.",
+                        error=exc)
+            self._l10n_in_einv_set_error(message, codes="signature")
+            return message
+        if kind == "crash":
+            self.l10n_in_einv_outcome_unknown = True
+            self._l10n_in_einv_set_error(_("Unexpected failure while sending (%s). The next attempt looks the "
+                                           "document up at the IRP first.", exc), codes="internal")
+            return str(exc)
+        if exc.kind in (irp_errors.TRANSIENT, irp_errors.UNKNOWN_OUTCOME):
+            return self._l10n_in_einv_schedule_retry(exc)
+        self._l10n_in_einv_set_error(_l10n_in_einv_explain(exc), codes=",".join(exc.codes))
+        return _("IRP refused: %s", exc)
+
+    def _l10n_in_einv_mismatch(self, result, payload):
+        """Refuse to adopt an IRN whose signed data does not describe this invoice."""
+        signed = result.invoice_data or {}
+        sent_buyer = payload["BuyerDtls"]["Gstin"]
+        signed_buyer = (signed.get("BuyerDtls") or {}).get("Gstin")
+        signed_total = (signed.get("ValDtls") or {}).get("TotInvVal")
+        sent_total = payload["ValDtls"]["TotInvVal"]
+        if signed_buyer != sent_buyer or signed_total is None or abs(float(signed_total) - sent_total) > 0.005:
+            return _(
+                "The IRP already holds IRN %(irn)s for %(doc)s, but for buyer %(signed_buyer)s and total "
+                "%(signed_total)s, while this invoice is for %(buyer)s and %(total)s. It was NOT adopted. "
+                "Cancel that IRN at the IRP (within 24 hours) or give this invoice a new number.",
+                irn=result.irn, doc=payload["DocDtls"]["No"], signed_buyer=signed_buyer,
+                signed_total=signed_total, buyer=sent_buyer, total=sent_total)
+        return False
+
+    def _l10n_in_einv_store_result(self, result):
+        self.write({
+            "l10n_in_einv_state": "cancelled" if result.status == "CNL" else "generated",
+            "l10n_in_einv_irn": result.irn,
+            "l10n_in_einv_ack_no": str(result.ack_no),
+            "l10n_in_einv_ack_date": _utc_naive(result.ack_date),
+            "l10n_in_einv_signed_invoice": result.signed_invoice,
+            "l10n_in_einv_signed_qr": result.signed_qr_code,
+            "l10n_in_einv_irp_status": result.status,
+            "l10n_in_einv_ewb_no": result.ewb_no and str(result.ewb_no) or False,
+            "l10n_in_einv_ewb_date": _utc_naive(result.ewb_date),
+            "l10n_in_einv_ewb_valid_till": _utc_naive(result.ewb_valid_till),
+            "l10n_in_einv_ewb_status": result.ewb_no and "active" or False,
+            "l10n_in_einv_error": False, "l10n_in_einv_error_codes": False,
+            "l10n_in_einv_outcome_unknown": False, "l10n_in_einv_next_attempt": False,
+        })
+        self._l10n_in_einv_close_activities()
+        self.message_post(body=_("IRN generated: %(irn)s (Ack No %(ack)s).", irn=result.irn, ack=result.ack_no))
+
+    def _l10n_in_einv_set_error(self, message, codes=False):
+        for move in self:
+            move.write({"l10n_in_einv_state": "error", "l10n_in_einv_error": message,
+                        "l10n_in_einv_error_codes": codes or False, "l10n_in_einv_next_attempt": False,
+                        "l10n_in_einv_in_flight_since": False})
+            move.message_post(body=_("E-invoice not generated: %s", message))
+            move._l10n_in_einv_schedule_activity(message)
+
+    def _l10n_in_einv_schedule_retry(self, exc):
+        attempts = self.l10n_in_einv_attempts + 1
+        unknown = exc.kind == irp_errors.UNKNOWN_OUTCOME
+        if attempts >= MAX_ATTEMPTS:
+            self.l10n_in_einv_outcome_unknown = unknown or self.l10n_in_einv_outcome_unknown
+            self.l10n_in_einv_attempts = attempts
+            self._l10n_in_einv_set_error(_("The IRP did not answer after %(n)d attempts (%(error)s). The next "
+                                           "attempt will first look the document up at the IRP.",
+                                           n=attempts, error=exc), codes=",".join(exc.codes) or "transient")
+            return _("gave up after %d attempts", attempts)
+        delay = max(BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1] * 60, exc.retry_after or 0)
+        self.write({
+            "l10n_in_einv_state": "retry", "l10n_in_einv_attempts": attempts,
+            "l10n_in_einv_next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
+            "l10n_in_einv_outcome_unknown": unknown or self.l10n_in_einv_outcome_unknown,
+            "l10n_in_einv_error": _("Temporary IRP problem, retrying automatically: %s", exc),
+            "l10n_in_einv_error_codes": ",".join(exc.codes) or exc.kind,
+        })
+        return _("IRP unavailable, retry %(n)d scheduled in %(minutes)d min", n=attempts, minutes=delay // 60)
+
+    def _l10n_in_einv_schedule_activity(self, message):
+        user = self.invoice_user_id or self.env.user
+        if not self.activity_ids.filtered(lambda a: a.summary == _("E-invoice error")):
+            self.activity_schedule("mail.mail_activity_data_todo", summary=_("E-invoice error"),
+                                   note=message, user_id=user.id)
+
+    def _l10n_in_einv_close_activities(self):
+        self.activity_ids.filtered(lambda a: a.summary == _("E-invoice error")).action_feedback(
+            feedback=_("IRN generated"))
+
+    # --- refresh, cancel ------------------------------------------------------------------
+
+    def action_l10n_in_einv_refresh(self):
+        """Ask the IRP what it holds for this document (by IRN, else by document details)."""
+        self.ensure_one()
+        credential = self.company_id._l10n_in_einv_credential()
+        if not credential:
+            raise UserError(_("No IRP credentials for GSTIN %s.", self.company_id.vat))
+        records = []
+        client = credential._l10n_in_einv_client(on_call=records.append)
+        try:
+            if self.l10n_in_einv_irn:
+                result = client.get_irn(self.l10n_in_einv_irn)
+            else:
+                result = client.get_irn_by_doc(self._l10n_in_einv_document_type(), self.name, self.invoice_date)
+        except IrpError as exc:
+            message = _l10n_in_einv_explain(exc)
+            outcome = ("warning", message)
+        else:
+            payload = self._l10n_in_einv_build_payload()
+            mismatch = not self.l10n_in_einv_irn and self._l10n_in_einv_mismatch(result, payload)
+            if mismatch:
+                self._l10n_in_einv_set_error(mismatch, codes="2150")
+                outcome = ("danger", mismatch)
+            elif self.l10n_in_einv_irn:
+                vals = {"l10n_in_einv_irp_status": result.status}
+                if result.status == "CNL" and self.l10n_in_einv_state != "cancelled":
+                    vals["l10n_in_einv_state"] = "cancelled"
+                    self.message_post(body=_("The IRP reports IRN %s as cancelled.", result.irn))
+                self.write(vals)
+                outcome = ("success", _("IRP status: %s", result.status))
+            else:
+                self._l10n_in_einv_store_result(result)
+                outcome = ("success", _("IRN %s found at the IRP and stored.", result.irn))
+        finally:
+            self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=self)
+            credential._l10n_in_einv_flush_session()
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": _("E-invoice"), "message": outcome[1], "type": outcome[0],
+                           "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
+
+    def action_l10n_in_einv_open_cancel_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window", "res_model": "l10n_in.einvoice.cancel.wizard",
+            "view_mode": "form", "target": "new", "name": _("Cancel IRN"),
+            "context": {"default_move_id": self.id},
+        }
+
+    def _l10n_in_einv_cancel(self, reason, remark):
+        """Cancel the IRN at the IRP. Raises UserError with the way out when refused."""
+        self.ensure_one()
+        if self.l10n_in_einv_state != "generated":
+            raise UserError(_("Only a generated IRN can be cancelled."))
+        if not self.l10n_in_einv_cancellable:
+            raise UserError(_l10n_in_einv_after_window_text(self))
+        credential = self.company_id._l10n_in_einv_credential()
+        records = []
+        client = credential._l10n_in_einv_client(on_call=records.append)
+        try:
+            self._l10n_in_einv_lock()
+            result = client.cancel_irn(self.l10n_in_einv_irn, reason, remark)
+            cancel_date = _utc_naive(result.cancel_date)
+        except IrpError as exc:
+            if "9999" not in exc.codes:  # 9999: already cancelled at the IRP: record it
+                self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=self)
+                credential._l10n_in_einv_flush_session()
+                if "2230" in exc.codes:
+                    raise UserError(_("The IRP refuses: an e-way bill is active for this IRN. Cancel the "
+                                      "e-way bill first, then the IRN.")) from exc
+                if "2270" in exc.codes:
+                    raise UserError(_l10n_in_einv_after_window_text(self)) from exc
+                raise UserError(_l10n_in_einv_explain(exc)) from exc
+            cancel_date = fields.Datetime.now()
+        except pg_errors.LockNotAvailable as exc:
+            raise UserError(_("The invoice is being processed by another user; try again.")) from exc
+        self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=self)
+        credential._l10n_in_einv_flush_session()
+        self.write({
+            "l10n_in_einv_state": "cancelled", "l10n_in_einv_irp_status": "CNL",
+            "l10n_in_einv_cancel_reason": reason, "l10n_in_einv_cancel_remark": remark,
+            "l10n_in_einv_cancel_date": cancel_date,
+        })
+        self.message_post(body=_("IRN %(irn)s cancelled at the IRP (%(reason)s: %(remark)s).",
+                                 irn=self.l10n_in_einv_irn, reason=dict(CANCEL_REASONS)[reason], remark=remark))
+        return True
+
+    def action_l10n_in_einv_open_api_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("l10n_in_einvoice.action_l10n_in_einvoice_api_log")
+        action["domain"] = [("move_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # --- scheduled action ---------------------------------------------------------------
+
+    @api.model
+    def _cron_l10n_in_einv_send(self, batch_size=50, limit=None):
+        """Send posted invoices that are to send or due for retry, a batch at a time.
+
+        Memory stays flat with thousands pending: only ids are fetched up front,
+        records are browsed per batch and the cache is dropped after each.
+        """
+        now = fields.Datetime.now()
+        domain = [
+            ("state", "=", "posted"), ("l10n_in_einv_state", "in", ("to_send", "retry")),
+            "|", ("l10n_in_einv_next_attempt", "=", False), ("l10n_in_einv_next_attempt", "<=", now),
+        ]
+        ids = self.search(domain, order="l10n_in_einv_next_attempt asc, id asc", limit=limit).ids
+        report = []
+        for start in range(0, len(ids), batch_size):
+            batch = self.browse(ids[start:start + batch_size])
+            report += batch._l10n_in_einv_send(commit=True)
+            self.env.invalidate_all()
+        if report:
+            _logger.info("E-invoice run: %s", "; ".join(f"{name}: {outcome}" for name, outcome in report))
+        return report
+
+    # --- printing ---------------------------------------------------------------------------
+
+    def _l10n_in_einv_qr_image(self):
+        """PNG data URI of the IRP-signed QR string (the whole SignedQRCode JWS)."""
+        self.ensure_one()
+        if not self.l10n_in_einv_signed_qr:
+            return False
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, box_size=4, border=2)
+        code.add_data(self.l10n_in_einv_signed_qr)
+        code.make(fit=True)
+        buffer = io.BytesIO()
+        code.make_image().save(buffer, format="PNG")
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+    def _l10n_in_einv_signed_data(self):
+        """Decoded data of the signed invoice (its signature was checked when stored)."""
+        self.ensure_one()
+        return crypto.signed_data(self.l10n_in_einv_signed_invoice) if self.l10n_in_einv_signed_invoice else {}
+
+
+# --- helpers outside the model --------------------------------------------------------------
+
+def _testing():
+    return getattr(threading.current_thread(), "testing", False)
+
+
+def _exchange(client, payload, doc, resolve_first):
+    """One document's HTTP conversation with the IRP (worker thread, no ORM).
+
+    Returns ("result", IrnResult) or ("error", IrpError).
+    An unknown outcome is resolved by asking the IRP before sending again; a
+    duplicate (2150) is resolved by fetching the existing e-invoice, which the
+    ORM thread adopts only if buyer and total match.
+    """
+    doc_type, doc_no, doc_date = doc
+    if resolve_first:
+        try:
+            return "result", client.get_irn_by_doc(doc_type, doc_no, doc_date)
+        except IrpError as exc:
+            if exc.kind in (irp_errors.TRANSIENT, irp_errors.UNKNOWN_OUTCOME, irp_errors.AUTH):
+                return "error", exc
+            # not found at the IRP: safe to send
+    try:
+        return "result", client.generate_irn(payload)
+    except IrpError as exc:
+        if exc.kind == irp_errors.UNKNOWN_OUTCOME:
+            try:  # the IRP may have committed it: ask once right away
+                return "result", client.get_irn_by_doc(doc_type, doc_no, doc_date)
+            except IrpError:
+                return "error", exc
+        if {"3028", "3029"} & set(exc.codes):
+            # The IRP's copy of a GSTIN may lag the GST portal: sync it and, only if it
+            # is active now, send once more (an unchanged refusal is never resent).
+            gstins = [payload["BuyerDtls"].get("Gstin")] + [
+                payload["SellerDtls"]["Gstin"]] * (payload["SellerDtls"]["Gstin"] in str(exc))
+            for party_gstin in filter(lambda g: g and g != "URP", gstins):
+                try:
+                    if client.sync_gstin(party_gstin).status != "ACT":
+                        return "error", exc
+                except IrpError:
+                    return "error", exc
+            try:
+                return "result", client.generate_irn(payload)
+            except IrpError as retry_exc:
+                return "error", retry_exc
+        if exc.kind == irp_errors.DUPLICATE and exc.duplicate:
+            try:
+                return "result", client.get_irn(exc.duplicate["Irn"])
+            except IrpError:
+                try:
+                    return "result", client.get_irn_by_doc(doc_type, doc_no, doc_date)
+                except IrpError as lookup_exc:
+                    return "error", lookup_exc
+        return "error", exc
+
+
+# What to do about the refusals a user can fix but would not guess from NIC's text.
+HINTS = {
+    "2278": "This document number had an IRN that was cancelled; the IRP never accepts the number again. "
+            "Issue the invoice under a new number.",
+    "2176": "The IRP does not know this HSN code: correct the product's HSN/SAC code.",
+    "3028": "The IRP does not know this GSTIN even after a sync with the GST portal: check it with the customer.",
+    "3029": "The GSTIN is cancelled or inactive on the GST portal: the invoice cannot be registered for it.",
+    "2163": "The document date is outside what the IRP accepts (future, or beyond the reporting window).",
+}
+
+
+def _l10n_in_einv_explain(exc):
+    lines = [f"[{e['code']}] {e['message']}" for e in exc.errors] or [str(exc)]
+    lines += [_("What to do: %s", HINTS[code]) for code in dict.fromkeys(exc.codes) if code in HINTS]
+    return "\n".join(lines)
+
+
+def _l10n_in_einv_after_window_text(move):
+    return _("The IRN of %s was generated more than 24 hours ago: the IRP no longer allows its cancellation. "
+             "Issue a credit note against the invoice instead (Credit Note button), and generate an IRN for "
+             "that credit note.", move.name)
+

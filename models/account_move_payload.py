@@ -1,0 +1,765 @@
+"""account.move -> NIC e-invoice request (schema 1.1), applicability and pre-flight checks.
+
+All amounts are in INR (the company currency), rounded to 2 decimals (quantities and
+unit prices to 3), and built so that the IRP's arithmetic checks hold exactly:
+item AssAmt = TotAmt - Discount, TotItemVal = sum of its parts, every ValDtls total =
+sum of the items, TotInvVal = the invoice total. Taxes are computed once per line with
+Odoo 18's base-line helpers and rounded against the move's own tax lines, so the
+payload agrees with the accounting to the paisa.
+"""
+import re
+from collections import defaultdict
+from datetime import datetime
+
+import pytz
+
+from odoo import _, models
+from odoo.tools import float_round
+
+from ..irp import gstin as gstin_rules
+from ..irp import masters
+from ..irp import validation
+
+IST = pytz.timezone("Asia/Kolkata")
+
+URP = "URP"
+FOREIGN_STATE = "96"
+FOREIGN_PIN = 999999
+
+# GST treatments (l10n_in) whose invoices go to the IRP. Composition dealers are
+# registered persons, so supplies to them are B2B. UIN holders are not "registered
+# persons" (CGST Act s. 2(94)), and e-invoicing (rule 48(4)) covers supplies to
+# registered persons and exports only.
+APPLICABLE_TREATMENTS = ("regular", "composition", "special_economic_zone", "deemed_export", "overseas")
+TREATMENTS_NEEDING_GSTIN = ("regular", "composition", "special_economic_zone", "deemed_export")
+
+# l10n_in tax tags -> the NIC tax column they feed. Base tags count too: an LUT
+# export tax carries only the IGST *base* tag, and still tells the rate.
+KIND_TAGS = {
+    "cess": ("tax_tag_cess", "tax_tag_base_cess", "tax_tag_cess_rc", "tax_tag_base_cess_rc"),
+    "state_cess": ("tax_tag_state_cess", "tax_tag_base_state_cess"),
+    "igst": ("tax_tag_igst", "tax_tag_base_igst", "tax_tag_igst_rc", "tax_tag_base_igst_rc"),
+    "cgst": ("tax_tag_cgst", "tax_tag_base_cgst", "tax_tag_cgst_rc", "tax_tag_base_cgst_rc"),
+    "sgst": ("tax_tag_sgst", "tax_tag_base_sgst", "tax_tag_sgst_rc", "tax_tag_base_sgst_rc"),
+}
+# Tags on a tax's own (positive) repartition line: the tax is really charged.
+PAID_TAGS = ("tax_tag_igst", "tax_tag_cgst", "tax_tag_sgst", "tax_tag_cess", "tax_tag_state_cess",
+             "tax_tag_igst_rc", "tax_tag_cgst_rc", "tax_tag_sgst_rc", "tax_tag_cess_rc")
+# Base tags telling that a line is a GST supply (taxable, zero-rated or reverse charge).
+GST_BASE_TAGS = ("tax_tag_base_igst", "tax_tag_base_cgst", "tax_tag_base_sgst", "tax_tag_base_cess",
+                 "tax_tag_zero_rated", "tax_tag_base_igst_rc", "tax_tag_base_cgst_rc", "tax_tag_base_sgst_rc")
+NON_GST_BASE_TAGS = ("tax_tag_exempt", "tax_tag_nil_rated", "tax_tag_non_gst_supplies")
+
+# Item amounts moved together when a negative line is set off against positive ones.
+# "Uncollected" is the tax stated on the item but not charged to the buyer (reverse
+# charge, export/SEZ with IGST paid by the supplier): TotItemVal = parts - Uncollected.
+ITEM_PARTS = ("AssAmt", "IgstAmt", "CgstAmt", "SgstAmt", "CesAmt", "CesNonAdvlAmt", "StateCesAmt",
+              "StateCesNonAdvlAmt", "OthChrg")
+FOLDED_FIELDS = ITEM_PARTS + ("Uncollected",)
+
+DOC_NO_PATTERN = re.compile(r"^[a-zA-Z1-9][a-zA-Z0-9/-]{0,15}$")
+EMAIL_PATTERN = re.compile(r"^[a-zA-Z0-9+_.-]+@[a-zA-Z0-9.-]+$")
+IFSC_PATTERN = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
+HSN_PATTERN = re.compile(r"^(\d{4}|\d{6}|\d{8})$")
+ITEM_PATH = re.compile(r"^ItemList[\[.](\d+)\]?\.?(.*)$")
+ITEM_NAME = re.compile(r"^Item \d+(?: \(Sl\. no\. [^)]*\))?")
+
+
+def _r2(value):
+    """Half-up to 2 decimals, never -0.0."""
+    return float_round(value, precision_digits=2) or 0.0
+
+
+def _r3(value):
+    return float_round(value, precision_digits=3) or 0.0
+
+
+def _text(value, max_length=None):
+    """Free text as NIC accepts it: one line, no double quote, no backslash."""
+    text = " ".join(str(value or "").replace('"', "'").replace("\\", "/").split())
+    return text[:max_length].rstrip() if max_length else text
+
+
+def _digits(value):
+    return re.sub(r"\D", "", value or "")
+
+
+def _compact(values):
+    """Drop optional keys that have nothing to say (None, False, '', empty list/dict)."""
+    return {key: value for key, value in values.items()
+            if value is not None and value is not False and value not in ("", [], {})}
+
+
+def _date(value):
+    return value.strftime("%d/%m/%Y") if value else None
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    # ------------------------------------------------------------------------------
+    # Classification
+    # ------------------------------------------------------------------------------
+
+    def _l10n_in_einv_document_type(self):
+        self.ensure_one()
+        if self.move_type == "out_refund":
+            return "CRN"
+        if self.debit_origin_id:
+            return "DBN"
+        return "INV"
+
+    def _l10n_in_einv_applicability(self):
+        """(applicable, reason): whether this document must get an IRN, and if not, why."""
+        self.ensure_one()
+        if self.move_type not in ("out_invoice", "out_refund"):
+            return False, _("Only customer invoices, credit notes and debit notes are registered with the IRP.")
+        company = self.company_id
+        if (company.account_fiscal_country_id or company.country_id).code != "IN":
+            return False, _("E-invoicing with the Indian IRP applies to Indian companies only.")
+        if not company.l10n_in_einv_enabled:
+            return False, _("E-invoicing is not enabled for %s (Settings > Accounting > E-invoicing).", company.name)
+        if not company.vat:
+            return False, _("Company %s has no GSTIN: set it on the company to use e-invoicing.", company.name)
+        if self.state != "posted":
+            return False, _("Only posted documents are registered with the IRP: confirm the invoice first.")
+        treatment = self.l10n_in_gst_treatment
+        if treatment in ("consumer", "unregistered"):
+            return False, _("B2C invoice: e-invoicing applies to registered buyers, exports and SEZ only.")
+        if treatment == "uin_holders":
+            return False, _("Supply to a UIN holder (embassy, UN body): a UIN holder is not a registered person, "
+                            "so e-invoicing does not apply.")
+        if treatment not in APPLICABLE_TREATMENTS:
+            return False, _("Set the GST treatment of the invoice (Other Info tab): e-invoicing applies to "
+                            "registered buyers, exports, SEZ and deemed exports.")
+        tags = self.invoice_line_ids.tax_tag_ids
+        gst_tag_ids = set(self._l10n_in_einv_tag_ids(GST_BASE_TAGS))
+        if tags and not gst_tag_ids.intersection(tags.ids) and set(self._l10n_in_einv_tag_ids(
+                NON_GST_BASE_TAGS)).intersection(tags.ids):
+            return False, _("Bill of supply: no line carries GST (only exempt, nil-rated or non-GST supplies), "
+                            "so no e-invoice is needed.")
+        return True, ""
+
+    def _l10n_in_einv_supply_type(self, items=None):
+        """B2B / SEZWP / SEZWOP / EXPWP / EXPWOP / DEXP from the GST treatment and whether IGST is charged."""
+        self.ensure_one()
+        treatment = self.l10n_in_gst_treatment
+        if treatment in ("overseas", "special_economic_zone"):
+            if items is None:
+                items = self._l10n_in_einv_compute_items()["items"]
+            igst_paid = any(item["IgstAmt"] > 0 for item in items)
+            prefix = "EXP" if treatment == "overseas" else "SEZ"
+            return prefix + ("WP" if igst_paid else "WOP")
+        if treatment == "deemed_export":
+            return "DEXP"
+        return "B2B"
+
+    def _l10n_in_einv_tag_ids(self, names):
+        ids = []
+        for name in names:
+            tag = self.env.ref(f"l10n_in.{name}", raise_if_not_found=False)
+            if tag:
+                ids.append(tag.id)
+        return ids
+
+    def _l10n_in_einv_tax_info(self, taxes):
+        """Per tax, once: which NIC column it feeds, whether it is really charged, its rate."""
+        tag_kind = {}
+        for kind, names in KIND_TAGS.items():
+            for tag_id in self._l10n_in_einv_tag_ids(names):
+                tag_kind.setdefault(tag_id, kind)
+        paid_tags = set(self._l10n_in_einv_tag_ids(PAID_TAGS))
+        priority = ("cess", "state_cess", "igst", "cgst", "sgst")
+        info = {}
+        for tax in taxes:
+            reps = tax.invoice_repartition_line_ids | tax.refund_repartition_line_ids
+            kinds = {tag_kind[tag_id] for tag_id in reps.tag_ids.ids if tag_id in tag_kind}
+            kind = next((name for name in priority if name in kinds), None)
+            reported = any(rep.repartition_type == "tax" and rep.factor_percent > 0
+                           and paid_tags.intersection(rep.tag_ids.ids) for rep in reps)
+            advol = tax.amount_type in ("percent", "division")
+            info[tax.id] = {"kind": kind, "reported": reported, "advol": advol,
+                            "rate": tax.amount if advol else 0.0}
+        return info
+
+    # ------------------------------------------------------------------------------
+    # Items
+    # ------------------------------------------------------------------------------
+
+    def _l10n_in_einv_compute_items(self):
+        """Items of the payload (with their source line under '_line'), plus the totals
+        that are not items: invoice-level discount, cash rounding, and set-off problems."""
+        self.ensure_one()
+        AccountTax = self.env["account.tax"]
+        company = self.company_id
+        sign = self.direction_sign
+        product_lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        base_lines = [self._prepare_product_base_line_for_taxes_computation(line) for line in product_lines]
+        AccountTax._add_tax_details_in_base_lines(base_lines, company)
+        # Round against the tax journal items (keeps manual tax edits), but not against
+        # the 'biggest_tax' cash-rounding line: that difference is reported as RndOffAmt,
+        # so that CGST stays equal to SGST.
+        tax_lines = [self._prepare_tax_line_for_taxes_computation(line)
+                     for line in self.line_ids if line.display_type == "tax"]
+        AccountTax._round_base_lines_tax_details(base_lines, company, tax_lines=tax_lines)
+
+        taxes = self.env["account.tax"].browse(
+            {tax_data["tax"].id for base_line in base_lines for tax_data in base_line["tax_details"]["taxes_data"]})
+        tax_info = self._l10n_in_einv_tax_info(taxes)
+        units = set(masters.UQC_CODES)
+        items, invoice_discount = [], 0.0
+        for base_line in base_lines:
+            line = base_line["record"]
+            ass_amt = _r2(sign * line.balance)
+            if not line.tax_ids and ass_amt < 0:
+                # An untaxed negative line lowers the total without touching any tax:
+                # that is exactly an invoice-level discount for the IRP.
+                invoice_discount += -ass_amt
+                continue
+            items.append(self._l10n_in_einv_item(line, base_line, ass_amt, tax_info, units))
+
+        supply_type = self._l10n_in_einv_supply_type(items)
+        reverse_charge = any(tax.l10n_in_reverse_charge for tax in taxes) or any(
+            tax.l10n_in_reverse_charge for tax in product_lines.tax_ids)
+        if not reverse_charge and supply_type != "EXPWP":
+            # Only reverse charge and EXPWP may state an item total without the tax the
+            # buyer does not pay; elsewhere the IRP wants taxable value + every tax.
+            for item in items:
+                if item["Uncollected"]:
+                    item["TotItemVal"] = _r2(item["TotItemVal"] + item["Uncollected"])
+                    item["Uncollected"] = 0.0
+        rounding = sum(line.balance for line in self.line_ids if line.display_type == "rounding")
+        items, problems = self._l10n_in_einv_fold_negative_items(items)
+        for index, item in enumerate(items, start=1):
+            item["SlNo"] = str(index)
+        return {"items": items, "discount": _r2(invoice_discount), "rounding": _r2(sign * rounding),
+                "problems": problems, "supply_type": supply_type, "reverse_charge": reverse_charge}
+
+    def _l10n_in_einv_item(self, line, base_line, ass_amt, tax_info, units):
+        tax_details = base_line["tax_details"]
+        amounts = defaultdict(float)
+        rates = defaultdict(float)
+        kinds = set()
+        collected = 0.0
+        for tax_data in tax_details["taxes_data"]:
+            info = tax_info[tax_data["tax"].id]
+            amount = tax_data["tax_amount"]
+            collected += amount
+            if tax_data["is_reverse_charge"]:
+                continue  # the negative twin of a tax the buyer does not pay
+            kind = info["kind"]
+            kinds.add(kind)
+            if kind is None:
+                amounts["other"] += amount  # not GST (e.g. TCS): other charges of the item
+                continue
+            if info["advol"]:
+                rates[kind] += info["rate"]
+            if info["reported"]:
+                amounts[kind if info["advol"] or kind in ("igst", "cgst", "sgst") else kind + "_nonadvol"] += amount
+
+        product = line.product_id
+        hsn = _digits(line.l10n_in_hsn_code or product.l10n_in_hsn_code)
+        is_service = product.type == "service" if product else hsn.startswith(masters.HSN_CHAPTERS_SERVICES)
+        uom_code = (line.product_uom_id.l10n_in_code or "").split("-")[0].strip().upper()
+        quantity = abs(line.quantity)
+        gross = self._l10n_in_einv_gross(line, base_line, ass_amt)
+        tot_amt = _r2(gross)
+        discount = _r2(tot_amt - ass_amt) if ass_amt >= 0 else 0.0
+        if discount < 0:  # a negative discount is a surcharge: fold it into the price
+            tot_amt, discount = ass_amt, 0.0
+        if quantity:
+            unit_price = _r3(abs(tot_amt) / quantity)
+        else:
+            unit_price = _r3(abs(line.price_unit) / (base_line["rate"] or 1.0))
+        gst_rate = rates["igst"] or (rates["cgst"] + rates["sgst"])
+        item = {
+            "_line": line,
+            "_kinds": kinds,
+            "SlNo": "",
+            "PrdDesc": _text(line.name or product.name, 300),
+            "IsServc": "Y" if is_service else "N",
+            "HsnCd": hsn,
+            "Qty": _r3(quantity),
+            "Unit": uom_code if uom_code in units else "OTH",
+            "UnitPrice": unit_price,
+            "TotAmt": tot_amt,
+            "Discount": discount,
+            "AssAmt": ass_amt,
+            "GstRt": _r3(gst_rate),
+            "IgstAmt": _r2(amounts["igst"]),
+            "CgstAmt": _r2(amounts["cgst"]),
+            "SgstAmt": _r2(amounts["sgst"]),
+            "CesRt": _r3(rates["cess"]),
+            "CesAmt": _r2(amounts["cess"]),
+            "CesNonAdvlAmt": _r2(amounts["cess_nonadvol"]),
+            "StateCesRt": _r3(rates["state_cess"]),
+            "StateCesAmt": _r2(amounts["state_cess"]),
+            "StateCesNonAdvlAmt": _r2(amounts["state_cess_nonadvol"]),
+            "OthChrg": _r2(amounts["other"]),
+        }
+        parts = _r2(sum(item[name] for name in ITEM_PARTS))
+        item["TotItemVal"] = _r2(ass_amt + _r2(collected))
+        item["Uncollected"] = _r2(parts - item["TotItemVal"])
+        return item
+
+    def _l10n_in_einv_gross(self, line, base_line, ass_amt):
+        """Amount before the line discount, tax excluded, in INR."""
+        discount = line.discount or 0.0
+        if discount <= 0.0:
+            return ass_amt
+        if discount < 100.0:
+            return ass_amt / (1.0 - discount / 100.0)
+        # Fully discounted: price the line as if undiscounted (rare, so computed here).
+        computation = line.tax_ids._get_tax_details(
+            line.price_unit, line.quantity, precision_rounding=line.currency_id.rounding,
+            rounding_method=self.company_id.tax_calculation_rounding_method, product=line.product_id)
+        rate = base_line["rate"] or 1.0
+        return abs(computation["total_excluded"] / rate)
+
+    def _l10n_in_einv_fold_negative_items(self, items):
+        """Set negative items off against positive items of the same HSN and rates, as discount.
+
+        The IRP refuses negative amounts. A negative line (a discount or a return on the
+        same invoice) is absorbed field by field by the biggest positive items with the
+        same HSN code and tax rates, so every total stays exact. A negative line without
+        HSN code (a 'Discount' product) may be absorbed by any item with the same rates.
+        """
+        negatives = [item for item in items if item["AssAmt"] < 0]
+        if not negatives:
+            return items, []
+
+        def rates_key(item):
+            return (item["GstRt"], item["CesRt"], item["StateCesRt"], "igst" in item["_kinds"])
+
+        positives = sorted((item for item in items if item["AssAmt"] > 0), key=lambda i: -i["AssAmt"])
+        problems, unresolved = [], []
+        for negative in negatives:
+            same_hsn = [item for item in positives
+                        if item["HsnCd"] == negative["HsnCd"] and rates_key(item) == rates_key(negative)]
+            candidates = same_hsn
+            if not negative["HsnCd"]:
+                candidates = [item for item in positives if rates_key(item) == rates_key(negative)]
+            for positive in candidates:
+                taken_base = 0.0
+                for name in FOLDED_FIELDS:
+                    owed = -negative[name]
+                    if owed <= 0 or positive[name] <= 0:
+                        continue
+                    take = min(owed, positive[name])
+                    positive[name] = _r2(positive[name] - take)
+                    negative[name] = _r2(negative[name] + take)
+                    if name == "AssAmt":
+                        taken_base = take
+                if taken_base:
+                    positive["Discount"] = _r2(positive["Discount"] + taken_base)
+                    positive["AssAmt"] = _r2(positive["TotAmt"] - positive["Discount"])
+                positive["TotItemVal"] = _r2(sum(positive[name] for name in ITEM_PARTS) - positive["Uncollected"])
+                if all(negative[name] >= 0 for name in FOLDED_FIELDS):
+                    break
+            negative["TotItemVal"] = _r2(sum(negative[name] for name in ITEM_PARTS) - negative["Uncollected"])
+            if any(abs(negative[name]) >= 0.005 for name in FOLDED_FIELDS):
+                unresolved.append(negative)
+                line = negative["_line"]
+                problems.append(_(
+                    "Line '%(line)s' (%(amount)s): the IRP refuses negative lines, and there is not enough on "
+                    "positive lines with the same HSN code (%(hsn)s) and tax rate (%(rate)s%%) to deduct it from. "
+                    "Issue a credit note for it, or reduce the price of those lines instead.",
+                    line=_text(line.name or line.product_id.name, 60), amount=line.price_subtotal,
+                    hsn=negative["HsnCd"] or "-", rate=negative["GstRt"]))
+        dropped = {id(item) for item in negatives} - {id(item) for item in unresolved}
+        return [item for item in items if id(item) not in dropped], problems
+
+    # ------------------------------------------------------------------------------
+    # Parties
+    # ------------------------------------------------------------------------------
+
+    def _l10n_in_einv_address(self, partner, foreign=False, loc_max=100):
+        street, street2 = _text(partner.street, 100), _text(partner.street2, 100)
+        if street2 and len(street2) < 3:  # Addr2 needs 3 characters: keep it on Addr1
+            street, street2 = _text(f"{street}, {street2}" if street else street2, 100), ""
+        if not street:
+            street, street2 = street2, ""
+        pin = _digits(partner.zip)
+        values = {
+            "Addr1": street,
+            "Addr2": street2,
+            "Loc": _text(partner.city, loc_max),
+            "Pin": int(pin) if pin and len(pin) <= 9 else None,
+            "Stcd": partner.state_id.l10n_in_tin or None,
+        }
+        if foreign:
+            values.update({"Pin": FOREIGN_PIN, "Stcd": FOREIGN_STATE})
+        return values
+
+    @staticmethod
+    def _l10n_in_einv_contact(partner):
+        values = {}
+        phone = _digits(partner.phone or partner.mobile)
+        # NIC takes 6-12 digits: drop a country code or leading zeros only when too long.
+        if len(phone) > 12 and phone.startswith("91"):
+            phone = phone[2:]
+        if len(phone) > 12:
+            phone = phone.lstrip("0")
+        if 6 <= len(phone) <= 12:
+            values["Ph"] = phone
+        email = (partner.email or "").replace(";", ",").split(",")[0].strip()
+        if 6 <= len(email) <= 100 and EMAIL_PATTERN.match(email):
+            values["Em"] = email
+        return values
+
+    @staticmethod
+    def _l10n_in_einv_address_key(partner):
+        return tuple(" ".join((value or "").lower().split()) for value in (
+            partner.street, partner.street2, partner.city, partner.zip)) + (partner.state_id.id, partner.country_id.id)
+
+    def _l10n_in_einv_is_foreign(self, partner):
+        return bool(partner.country_id) and partner.country_id.code != "IN"
+
+    def _l10n_in_einv_buyer_address_partner(self):
+        partner = self.partner_id
+        return partner if partner.street or partner.city else partner.commercial_partner_id
+
+    def _l10n_in_einv_parties(self, supply_type):
+        company = self.company_id
+        seller = company.partner_id
+        buyer = self.partner_id.commercial_partner_id
+        buyer_address = self._l10n_in_einv_buyer_address_partner()
+        export = supply_type in masters.EXPORT_SUPPLY_TYPES
+        buyer_foreign = export or self._l10n_in_einv_is_foreign(buyer_address)
+
+        seller_details = {
+            "Gstin": company.vat or "",
+            "LglNm": _text(company.name, 100),
+            **self._l10n_in_einv_address(seller, loc_max=50),
+            **self._l10n_in_einv_contact(seller),
+        }
+        if buyer_foreign:
+            pos = FOREIGN_STATE
+        else:
+            pos = self.l10n_in_state_id.l10n_in_tin or buyer_address.state_id.l10n_in_tin or None
+        buyer_details = {
+            "Gstin": URP if export else (self.l10n_in_gstin or buyer.vat or ""),
+            "LglNm": _text(buyer.name, 100),
+            "Pos": pos,
+            **self._l10n_in_einv_address(buyer_address, foreign=buyer_foreign),
+            **self._l10n_in_einv_contact(buyer_address),
+        }
+        parties = {"SellerDtls": _compact(seller_details), "BuyerDtls": _compact(buyer_details)}
+        parties["BuyerDtls"].setdefault("Gstin", "")
+
+        dispatch = self._l10n_in_get_warehouse_address()
+        if dispatch and self._l10n_in_einv_address_key(dispatch) != self._l10n_in_einv_address_key(seller):
+            parties["DispDtls"] = _compact({
+                "Nm": _text(dispatch.name or company.name, 100),
+                **self._l10n_in_einv_address(dispatch),
+            })
+
+        ship = self.partner_shipping_id
+        if (ship and not self._l10n_in_einv_is_foreign(ship)
+                and self._l10n_in_einv_address_key(ship) != self._l10n_in_einv_address_key(buyer_address)):
+            # From 01/08/2026 a ship-to block must name the consignee's GSTIN or URP (§14);
+            # always sending it is valid before that date too.
+            ship_gstin = (ship.vat or "").strip().upper()
+            parties["ShipDtls"] = _compact({
+                "Gstin": ship_gstin if gstin_rules.is_well_formed(ship_gstin) else URP,
+                "LglNm": _text(ship.commercial_partner_id.name or ship.name, 100),
+                **self._l10n_in_einv_address(ship),
+            })
+        return parties
+
+    # ------------------------------------------------------------------------------
+    # Payload
+    # ------------------------------------------------------------------------------
+
+    def _l10n_in_einv_build_payload(self):
+        """The Generate-IRN request for this document (NIC schema 1.1), as a dict."""
+        return self._l10n_in_einv_build()[0]
+
+    def _l10n_in_einv_build(self):
+        """(payload, items with their source lines, problems found while building)."""
+        self.ensure_one()
+        computed = self._l10n_in_einv_compute_items()
+        items = computed["items"]
+        supply_type = computed["supply_type"]
+        doc_type = self._l10n_in_einv_document_type()
+        parties = self._l10n_in_einv_parties(supply_type)
+        company_currency = self.company_currency_id
+
+        intra_state = parties["BuyerDtls"].get("Pos") == parties["SellerDtls"].get("Stcd")
+        has_igst = any("igst" in item["_kinds"] for item in items)
+        tran = {
+            "TaxSch": "GST",
+            "SupTyp": supply_type,
+            "RegRev": "Y" if computed["reverse_charge"] else "N",
+            "IgstOnIntra": "Y" if intra_state and has_igst and supply_type not in masters.EXPORT_SUPPLY_TYPES
+            else "N",
+        }
+        reseller_gstin = (self.l10n_in_reseller_partner_id.vat or "").strip().upper()
+        if gstin_rules.is_tcs_gstin(reseller_gstin):
+            # Only an e-commerce operator's TCS registration belongs here (2195);
+            # a plain reseller is not an operator.
+            tran["EcmGstin"] = reseller_gstin
+
+        payload = {
+            "Version": "1.1",
+            "TranDtls": tran,
+            "DocDtls": {"Typ": doc_type, "No": self.name or "", "Dt": _date(self.invoice_date) or ""},
+            **parties,
+        }
+        payload["ItemList"] = [self._l10n_in_einv_public_item(item) for item in items]
+        payload["ValDtls"] = self._l10n_in_einv_totals(items, computed, company_currency)
+
+        pay = self._l10n_in_einv_pay_details()
+        if pay:
+            payload["PayDtls"] = pay
+        original = self.reversed_entry_id if doc_type == "CRN" else self.debit_origin_id if doc_type == "DBN" else None
+        if original and original.name and original.invoice_date:
+            payload["RefDtls"] = {"PrecDocDtls": [{"InvNo": original.name, "InvDt": _date(original.invoice_date)}]}
+        if supply_type in masters.EXPORT_SUPPLY_TYPES:
+            payload["ExpDtls"] = self._l10n_in_einv_export_details(items, parties)
+        # Schema order, as the IRP echoes it in the signed invoice.
+        order = ("Version", "TranDtls", "DocDtls", "SellerDtls", "BuyerDtls", "DispDtls", "ShipDtls", "ItemList",
+                 "ValDtls", "PayDtls", "RefDtls", "ExpDtls")
+        payload = {key: payload[key] for key in order if key in payload}
+        return payload, items, computed["problems"]
+
+    @staticmethod
+    def _l10n_in_einv_public_item(item):
+        public = {
+            "SlNo": item["SlNo"], "PrdDesc": item["PrdDesc"] if len(item["PrdDesc"]) >= 3 else None,
+            "IsServc": item["IsServc"], "HsnCd": item["HsnCd"], "Qty": item["Qty"], "Unit": item["Unit"],
+            "UnitPrice": item["UnitPrice"], "TotAmt": item["TotAmt"], "Discount": item["Discount"] or None,
+            "AssAmt": item["AssAmt"], "GstRt": item["GstRt"], "IgstAmt": item["IgstAmt"],
+            "CgstAmt": item["CgstAmt"], "SgstAmt": item["SgstAmt"],
+        }
+        for name in ("CesRt", "CesAmt", "CesNonAdvlAmt", "StateCesRt", "StateCesAmt", "StateCesNonAdvlAmt",
+                     "OthChrg"):
+            public[name] = item[name] or None
+        public["TotItemVal"] = item["TotItemVal"]
+        return _compact(public)
+
+    def _l10n_in_einv_totals(self, items, computed, company_currency):
+        def total(name):
+            return _r2(sum(item[name] for item in items))
+
+        values = {
+            "AssVal": total("AssAmt"),
+            "CgstVal": total("CgstAmt"),
+            "SgstVal": total("SgstAmt"),
+            "IgstVal": total("IgstAmt"),
+            "CesVal": _r2(total("CesAmt") + total("CesNonAdvlAmt")),
+            "StCesVal": _r2(total("StateCesAmt") + total("StateCesNonAdvlAmt")),
+            "Discount": computed["discount"],
+            "OthChrg": total("OthChrg"),
+            "RndOffAmt": computed["rounding"],
+        }
+        values["TotInvVal"] = _r2(total("TotItemVal") - computed["discount"] + computed["rounding"])
+        if self.currency_id != company_currency:
+            values["TotInvValFc"] = _r2(self.amount_total)
+        for name in ("CesVal", "StCesVal", "Discount", "OthChrg", "RndOffAmt"):
+            if not values[name]:
+                del values[name]
+        return values
+
+    def _l10n_in_einv_pay_details(self):
+        bank = self.partner_bank_id
+        term = self.invoice_payment_term_id
+        if not bank and not term:
+            return {}
+        values = {}
+        if bank:
+            values["Nm"] = _text(bank.acc_holder_name or bank.partner_id.name or self.company_id.name, 100)
+            account = re.sub(r"\s", "", bank.acc_number or "")
+            if 1 <= len(account) <= 18:
+                values["AccDet"] = _text(account)
+            ifsc = (bank.bank_bic or "").strip().upper()
+            if IFSC_PATTERN.match(ifsc):
+                values["FinInsBr"] = ifsc
+        if term:
+            values["PayTerm"] = _text(term.name, 100)
+        if self.invoice_date_due and self.invoice_date and self.invoice_date_due > self.invoice_date:
+            values["CrDay"] = min((self.invoice_date_due - self.invoice_date).days, 9999)
+        total, residual = abs(self.amount_total_signed), abs(self.amount_residual_signed)
+        if _r2(total - residual) > 0:
+            values["PaidAmt"] = _r2(total - residual)
+        if _r2(residual) > 0:
+            values["PaymtDue"] = _r2(residual)
+        return _compact(values)
+
+    def _l10n_in_einv_export_details(self, items, parties):
+        buyer = self.partner_id.commercial_partner_id
+        country = (self._l10n_in_einv_buyer_address_partner().country_id or buyer.country_id).code
+        currency = self.currency_id.name if self.currency_id != self.company_currency_id else None
+        return _compact({
+            "ShipBNo": _text(self.l10n_in_shipping_bill_number, 20),
+            "ShipBDt": _date(self.l10n_in_shipping_bill_date),
+            "Port": self.l10n_in_shipping_port_code_id.code,
+            "RefClm": "Y" if any(item["IgstAmt"] > 0 for item in items) else "N",
+            "ForCur": currency,
+            "CntCode": country,
+        })
+
+    # ------------------------------------------------------------------------------
+    # Pre-flight
+    # ------------------------------------------------------------------------------
+
+    def _l10n_in_einv_preflight(self):
+        """Every reason the IRP would refuse this document, at once, in words a user can act on."""
+        return self._l10n_in_einv_prepare()[0]
+
+    def _l10n_in_einv_prepare(self):
+        """(problems, payload): the pre-flight and the payload from a single build, for
+        callers that send right after checking. payload is None when not applicable."""
+        self.ensure_one()
+        applicable, reason = self._l10n_in_einv_applicability()
+        if not applicable:
+            return [reason], None
+        payload, items, build_problems = self._l10n_in_einv_build()
+        return self._l10n_in_einv_check(payload, items, build_problems), payload
+
+    def _l10n_in_einv_check(self, payload, items, build_problems):
+        problems, covered = [], set()
+        company = self.company_id
+        credential = company._l10n_in_einv_credential()
+        # NIC's own sandbox GSTINs carry no valid check character (§15): only production checks it.
+        strict = credential.environment not in ("local_sandbox", "nic_sandbox")
+        supply_type = payload["TranDtls"]["SupTyp"]
+        export = supply_type in masters.EXPORT_SUPPLY_TYPES
+
+        # The company (seller).
+        label = _("Company '%s'", company.name)
+        if not company.vat:
+            self._l10n_in_einv_flag(problems, covered, "SellerDtls.Gstin", _("Company: set a GSTIN"))
+        else:
+            problem = gstin_rules.validate_gstin(company.vat, require_check_digit=strict)
+            if problem:
+                self._l10n_in_einv_flag(problems, covered, "SellerDtls.Gstin", f"{label}: {problem}")
+        self._l10n_in_einv_check_address(problems, covered, "SellerDtls", label, company.partner_id)
+
+        # The buyer.
+        buyer = self.partner_id.commercial_partner_id
+        label = _("Customer '%s'", buyer.name)
+        treatment = self.l10n_in_gst_treatment
+        if treatment in TREATMENTS_NEEDING_GSTIN:
+            gstin = self.l10n_in_gstin or buyer.vat
+            if not gstin:
+                self._l10n_in_einv_flag(problems, covered, "BuyerDtls.Gstin", _(
+                    "%s: set the GSTIN (required for GST treatment '%s')", label,
+                    dict(self._fields["l10n_in_gst_treatment"]._description_selection(self.env)).get(treatment)))
+            else:
+                problem = gstin_rules.validate_gstin(gstin, require_check_digit=strict)
+                if problem:
+                    self._l10n_in_einv_flag(problems, covered, "BuyerDtls.Gstin", f"{label}: {problem}")
+        self._l10n_in_einv_check_address(problems, covered, "BuyerDtls", label,
+                                         self._l10n_in_einv_buyer_address_partner(), foreign=export)
+        if export and not payload.get("ExpDtls", {}).get("CntCode"):
+            self._l10n_in_einv_flag(problems, covered, "ExpDtls.CntCode", _("%s: set the country", label))
+        if "ShipDtls" in payload:
+            ship = self.partner_shipping_id
+            self._l10n_in_einv_check_address(problems, covered, "ShipDtls",
+                                             _("Delivery address '%s'", ship.display_name), ship)
+        if "DispDtls" in payload:
+            dispatch = self._l10n_in_get_warehouse_address()
+            self._l10n_in_einv_check_address(problems, covered, "DispDtls",
+                                             _("Dispatch address '%s'", dispatch.display_name), dispatch)
+
+        # The document.
+        number = self.name or ""
+        if len(number) > 16:
+            self._l10n_in_einv_flag(problems, covered, "DocDtls.No", _(
+                "Invoice number '%(number)s' has %(length)d characters; the IRP accepts at most 16: shorten the "
+                "prefix of the journal's sequence", number=number, length=len(number)))
+        elif not DOC_NO_PATTERN.match(number):
+            self._l10n_in_einv_flag(problems, covered, "DocDtls.No", _(
+                "Invoice number '%s' must start with a letter or a digit from 1 to 9 and contain only letters, "
+                "digits, '/' and '-' (change the journal's sequence)", number))
+
+        # The lines.
+        for index, item in enumerate(items):
+            line = item["_line"]
+            name = line.product_id.name or _text(line.name, 60)
+            path = f"ItemList[{index}]"
+            if not item["HsnCd"]:
+                what = (_("Product '%s': set its HSN/SAC code (General Information tab)", name) if line.product_id
+                        else _("Line '%s': set its HSN/SAC code", name))
+                self._l10n_in_einv_flag(problems, covered, f"{path}.HsnCd", what)
+            elif not HSN_PATTERN.match(item["HsnCd"]) or not item["HsnCd"].strip("0"):
+                self._l10n_in_einv_flag(problems, covered, f"{path}.HsnCd", _(
+                    "Product '%(name)s': the HSN/SAC code '%(hsn)s' must have 4, 6 or 8 digits",
+                    name=name, hsn=line.l10n_in_hsn_code or line.product_id.l10n_in_hsn_code))
+            if not line.tax_ids:
+                self._l10n_in_einv_flag(problems, covered, f"{path}.GstRt", _(
+                    "Line '%s': set a GST tax (the zero-rated, nil-rated or exempt tax if no GST is due)", name))
+        problems.extend(build_problems)
+
+        # The IRP's own schema and business rules, on the payload itself.
+        today = datetime.now(IST).date()
+        for problem in validation.validate_invoice(payload, today=today, require_check_digit=strict):
+            path = str(getattr(problem, "path", "") or "")
+            if any(path == done or path.startswith(done + ".") or path.startswith(done + "[") for done in covered):
+                continue
+            message = self._l10n_in_einv_explain_problem(problem, path, items)
+            if message not in problems:
+                problems.append(message)
+        return list(dict.fromkeys(problems))
+
+    @staticmethod
+    def _l10n_in_einv_flag(problems, covered, path, message):
+        covered.add(path)
+        problems.append(message)
+
+    def _l10n_in_einv_check_address(self, problems, covered, section, label, partner, foreign=False):
+        foreign = foreign or self._l10n_in_einv_is_foreign(partner)
+        if not (partner.street or partner.street2):
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Addr1", _("%s: set the street", label))
+        if len(_text(partner.city)) < 3:
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Loc", _(
+                "%s: set the city (at least 3 characters)", label))
+        if foreign:
+            if not partner.country_id:
+                self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _("%s: set the country", label))
+            return
+        if not partner.state_id:
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _("%s: set the state", label))
+        elif not partner.state_id.l10n_in_tin:
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _(
+                "%(label)s: the state '%(state)s' has no GST state code (TIN)", label=label,
+                state=partner.state_id.name))
+        pin = (partner.zip or "").strip()
+        if not pin:
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _("%s: set the 6-digit PIN code", label))
+        elif not re.fullmatch(r"[1-9]\d{5}", pin.replace(" ", "")):
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _(
+                "%(label)s: the PIN code '%(pin)s' must be 6 digits", label=label, pin=pin))
+
+    def _l10n_in_einv_explain_problem(self, problem, path, items):
+        """'<the Odoo record to fix>: <what is wrong>' for a validation Problem."""
+        message = str(getattr(problem, "message", "") or problem)
+        code = getattr(problem, "code", None)
+        suffix = f" [{code}]" if code and str(code) not in message else ""
+        section = path.split(".", 1)[0].split("[", 1)[0]
+        match = ITEM_PATH.match(path)
+        if match:
+            index = int(match.group(1))
+            if index < len(items):
+                line = items[index]["_line"]
+                name = line.product_id.name or _text(line.name, 60)
+                label = _("Line %(number)d (product '%(name)s')", number=index + 1, name=name)
+                # The validator names the item 'Item N': name the Odoo line instead.
+                renamed, count = ITEM_NAME.subn(label, message, count=1)
+                return (renamed if count else f"{label}: {message}") + suffix
+            return _("Invoice lines: %s", message) + suffix
+        labels = {
+            "SellerDtls": _("Company '%s'", self.company_id.name),
+            "BuyerDtls": _("Customer '%s'", self.partner_id.commercial_partner_id.name),
+            "ShipDtls": _("Delivery address '%s'", self.partner_shipping_id.display_name),
+            "DispDtls": _("Dispatch address"),
+            "DocDtls": _("Invoice '%s'", self.name),
+            "TranDtls": _("Invoice '%s'", self.name),
+            "ValDtls": _("Invoice totals"),
+            "ExpDtls": _("Export details (Other Info tab)"),
+            "RefDtls": _("Original invoice '%s'", (self.reversed_entry_id or self.debit_origin_id).name or ""),
+            "PayDtls": _("Payment details"),
+        }
+        label = labels.get(section, _("Invoice '%s'", self.name))
+        return f"{label}: {message}{suffix}"

@@ -1,0 +1,50 @@
+from datetime import timezone
+
+from odoo import api, fields, models
+
+
+class L10nInEinvoiceApiLog(models.Model):
+    """One HTTP exchange with the IRP. Written by the addon only; read-only for everyone."""
+
+    _name = "l10n_in.einvoice.api.log"
+    _description = "IRP API call"
+    _order = "started_at desc, id desc"
+    _rec_name = "endpoint"
+
+    endpoint = fields.Char(readonly=True, required=True, index=True)
+    method = fields.Char(readonly=True)
+    url_path = fields.Char(string="Path", readonly=True)
+    gstin = fields.Char(string="GSTIN", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    credential_id = fields.Many2one("l10n_in.einvoice.credential", readonly=True, ondelete="set null")
+    move_id = fields.Many2one("account.move", string="Document", readonly=True, index=True, ondelete="cascade")
+    started_at = fields.Datetime(readonly=True, index=True)
+    duration_ms = fields.Integer(string="Duration (ms)", readonly=True)
+    http_status = fields.Integer(string="HTTP status", readonly=True)
+    ok = fields.Boolean(string="Success", readonly=True)
+    error_codes = fields.Char(readonly=True, index=True)
+    request_text = fields.Text(string="Request (secrets masked)", readonly=True)
+    response_text = fields.Text(string="Response (secrets masked)", readonly=True)
+
+    @api.model
+    def _l10n_in_einv_record(self, call_records, credential=None, move=None):
+        """Store the client's CallRecords (already masked by the client)."""
+        if not call_records:
+            return self
+        company = (move and move.company_id) or (credential and credential.company_id) or self.env.company
+        return self.sudo().create([{
+            "endpoint": record.endpoint,
+            "method": record.method,
+            "url_path": record.url_path,
+            "gstin": record.gstin,
+            "company_id": company.id,
+            "credential_id": credential.id if credential else False,
+            "move_id": move.id if move else False,
+            "started_at": record.started_at.astimezone(timezone.utc).replace(tzinfo=None),
+            "duration_ms": int(record.duration_ms),
+            "http_status": record.http_status or 0,
+            "ok": record.ok,
+            "error_codes": ", ".join(record.error_codes or []),
+            "request_text": record.request_text,
+            "response_text": record.response_text,
+        } for record in call_records])

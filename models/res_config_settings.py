@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    l10n_in_einv_enabled = fields.Boolean(related="company_id.l10n_in_einv_enabled", readonly=False)
+    l10n_in_einv_send_on_post = fields.Boolean(related="company_id.l10n_in_einv_send_on_post", readonly=False)
+    l10n_in_einv_parallel_calls = fields.Integer(related="company_id.l10n_in_einv_parallel_calls", readonly=False)
+
+    def action_l10n_in_einv_open_credentials(self):
+        return self.env["ir.actions.act_window"]._for_xml_id("l10n_in_einvoice.action_l10n_in_einvoice_credential")

@@ -1,0 +1,123 @@
+"""Shared set-up of the Odoo tests: an Indian company on a sandbox GSTIN, its
+IRP credential pointing at an in-process sandbox (real HTTP, real crypto),
+customers of every GST treatment and products with HSN/SAC codes."""
+import itertools
+
+from odoo import Command, fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from ..sandbox import master
+from ..sandbox.testing import RunningSandbox
+
+
+class L10nInEinvoiceCommon(AccountTestInvoicingCommon):
+
+    _journal_codes = itertools.count(1)
+
+    @classmethod
+    @AccountTestInvoicingCommon.setup_country("in")
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = RunningSandbox().start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.state_ka = cls.env.ref("base.state_in_ka")
+        cls.state_mh = cls.env.ref("base.state_in_mh")
+        cls.state_tn = cls.env.ref("base.state_in_tn")
+        cls.country_in = cls.env.ref("base.in")
+
+        seller = master.SELLER_KA
+        cls.company = cls.company_data["company"]
+        cls.company.write({
+            "name": seller["legal_name"], "vat": seller["gstin"], "state_id": cls.state_ka.id,
+            "country_id": cls.country_in.id, "street": seller["addr1"], "city": seller["loc"],
+            "zip": str(seller["pin"]), "l10n_in_einv_enabled": True,
+        })
+        cls.credential = cls._sandbox_credential(cls.company, seller["gstin"])
+
+        cls.partner_intra = cls._partner_from_master(master.BUYER_KA, cls.state_ka)
+        cls.partner_inter = cls._partner_from_master(master.BUYER_MH, cls.state_mh)
+        cls.partner_sez = cls._partner_from_master(master.BUYER_SEZ_TN, cls.state_tn,
+                                                   l10n_in_gst_treatment="special_economic_zone")
+        cls.partner_overseas = cls.env["res.partner"].create({
+            "name": "Gulf Trading LLC", "country_id": cls.env.ref("base.ae").id, "street": "Sheikh Zayed Road 12",
+            "city": "Dubai", "zip": "00000", "l10n_in_gst_treatment": "overseas",
+        })
+        cls.partner_unregistered = cls.env["res.partner"].create({
+            "name": "Walk-in Customer", "country_id": cls.country_in.id, "state_id": cls.state_ka.id,
+            "street": "MG Road 5", "city": "Bengaluru", "zip": "560001", "l10n_in_gst_treatment": "consumer",
+        })
+
+        chart = cls.env["account.chart.template"]
+        cls.gst_18 = chart.ref("sgst_sale_18")      # CGST 9% + SGST 9% (intra-state)
+        cls.igst_18 = chart.ref("igst_sale_18")
+        cls.gst_5 = chart.ref("sgst_sale_5")
+        cls.igst_5 = chart.ref("igst_sale_5")
+        cls.product_laptop = cls._product("Laptop", "84713010", 50000.0, cls.gst_18)
+        cls.product_rice = cls._product("Basmati rice 25 kg", "10063020", 2500.0, cls.gst_5,
+                                        uom=cls.env.ref("uom.product_uom_kgm"))
+        cls.product_service = cls._product("Software support", "998314", 12000.0, cls.gst_18, service=True)
+
+    def setUp(self):
+        super().setUp()
+        # The sandbox outlives each test's rollback, so every test numbers its
+        # documents in a series of its own (as a company with several journals would).
+        self.company_data["default_journal_sale"].code = f"T{next(self._journal_codes):03d}"
+        self.sandbox.clear_faults()
+        self.sandbox.reset_clock()
+
+    @staticmethod
+    def _generate(move):
+        move.action_l10n_in_einv_generate()
+        return move
+
+    @classmethod
+    def _sandbox_credential(cls, company, gstin):
+        user = next(u for u in cls.sandbox.users if u["gstin"] == gstin)
+        return cls.env["l10n_in.einvoice.credential"].create({
+            "company_id": company.id, "gstin": gstin, "environment": "local_sandbox",
+            "base_url": cls.sandbox.url, "client_id": cls.sandbox.client_id,
+            "client_secret": cls.sandbox.client_secret, "user_name": user["user_name"],
+            "password": user["password"], "read_timeout": 5,
+            "encryption_public_key": cls.sandbox.encryption_public_pem.decode(),
+            "signing_certificate": cls.sandbox.signing_certificate_pem.decode(),
+        })
+
+    @classmethod
+    def _partner_from_master(cls, entry, state, **values):
+        return cls.env["res.partner"].create({
+            "name": entry["legal_name"], "vat": entry["gstin"], "country_id": cls.country_in.id,
+            "state_id": state.id, "street": entry["addr1"], "city": entry["loc"], "zip": str(entry["pin"]),
+            "is_company": True, "l10n_in_gst_treatment": values.pop("l10n_in_gst_treatment", "regular"),
+            **values,
+        })
+
+    @classmethod
+    def _product(cls, name, hsn, price, taxes, service=False, uom=None):
+        uom = uom or cls.env.ref("uom.product_uom_unit")
+        return cls.env["product.product"].create({
+            "name": name, "l10n_in_hsn_code": hsn, "lst_price": price, "type": "service" if service else "consu",
+            "uom_id": uom.id, "uom_po_id": uom.id, "taxes_id": [Command.set(taxes.ids)],
+        })
+
+    @classmethod
+    def _invoice(cls, partner, lines, move_type="out_invoice", post=True, **values):
+        """lines: (product, quantity, price_unit[, taxes[, discount]]) tuples or line value dicts."""
+        line_vals = []
+        for line in lines:
+            if isinstance(line, dict):
+                line_vals.append(Command.create(line))
+                continue
+            product, quantity, price = line[:3]
+            taxes = line[3] if len(line) > 3 else product.taxes_id
+            line_vals.append(Command.create({
+                "product_id": product.id, "quantity": quantity, "price_unit": price,
+                "tax_ids": [Command.set(taxes.ids)], "discount": line[4] if len(line) > 4 else 0.0,
+            }))
+        move = cls.env["account.move"].create({
+            "move_type": move_type, "partner_id": partner.id, "invoice_date": fields.Date.context_today(cls.env.user),
+            "invoice_line_ids": line_vals, **values,
+        })
+        if post:
+            move.action_post()
+        return move

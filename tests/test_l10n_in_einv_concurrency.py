@@ -1,0 +1,99 @@
+import threading
+import time
+
+from odoo import Command, SUPERUSER_ID, api, fields
+from odoo.tests import TransactionCase, tagged
+
+from ..sandbox import master
+from ..sandbox.testing import RunningSandbox
+
+
+@tagged("post_install", "-at_install")
+class TestEinvoiceConcurrentSenders(TransactionCase):
+    """Two workers with their own database connections send the same invoice.
+
+    This needs committed data (a second connection cannot see the test's
+    transaction), so the set-up commits a company of its own in the throw-away
+    test database; nothing else uses it.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = RunningSandbox().start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            seller = master.SELLER_MH
+            company = env["res.company"].create({
+                "name": f"Concurrency Test Co {time.time_ns()}", "country_id": env.ref("base.in").id,
+                "state_id": env.ref("base.state_in_mh").id, "vat": seller["gstin"], "street": seller["addr1"],
+                "city": seller["loc"], "zip": str(seller["pin"]), "l10n_in_einv_enabled": True,
+            })
+            env = env(context={"allowed_company_ids": company.ids})
+            env["account.chart.template"].try_loading("in", company=company, install_demo=False)
+            user = next(u for u in cls.sandbox.users if u["gstin"] == seller["gstin"])
+            env["l10n_in.einvoice.credential"].create({
+                "company_id": company.id, "gstin": seller["gstin"], "environment": "local_sandbox",
+                "base_url": cls.sandbox.url, "client_id": cls.sandbox.client_id,
+                "client_secret": cls.sandbox.client_secret, "user_name": user["user_name"],
+                "password": user["password"], "encryption_public_key": cls.sandbox.encryption_public_pem.decode(),
+                "signing_certificate": cls.sandbox.signing_certificate_pem.decode(), "read_timeout": 10,
+            })
+            buyer = master.BUYER_MH
+            partner = env["res.partner"].create({
+                "name": buyer["legal_name"], "vat": buyer["gstin"], "country_id": env.ref("base.in").id,
+                "state_id": env.ref("base.state_in_mh").id, "street": buyer["addr1"], "city": buyer["loc"],
+                "zip": str(buyer["pin"]), "is_company": True, "l10n_in_gst_treatment": "regular",
+            })
+            tax = env["account.chart.template"].with_company(company).ref("sgst_sale_18")
+            product = env["product.product"].create({
+                "name": "Drill machine", "l10n_in_hsn_code": "84672100", "type": "consu", "lst_price": 5000.0})
+            cls.move_ids = []
+            for _index in range(2):
+                move = env["account.move"].with_company(company).create({
+                    "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
+                    "invoice_date": fields.Date.context_today(env.user),
+                    "invoice_line_ids": [Command.create({
+                        "product_id": product.id, "quantity": 2, "price_unit": 5000.0,
+                        "tax_ids": [Command.set(tax.ids)]})],
+                })
+                move.action_post()
+                cls.move_ids.append(move.id)
+            cls.company_id, cls.gstin = company.id, seller["gstin"]
+
+    def _race(self, move_id, commit):
+        """Start two senders 0.3 s apart while the IRP takes 1.5 s to answer."""
+        self.sandbox.set_faults([{"kind": "latency", "ms": 1500, "endpoint": "generate_irn"}])
+        reports = {}
+
+        def sender(name):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [self.company_id]})
+                reports[name] = env["account.move"].browse(move_id)._l10n_in_einv_send(commit=commit)
+
+        threads = [threading.Thread(target=sender, args=(name,)) for name in ("first", "second")]
+        threads[0].start()
+        time.sleep(0.3)
+        threads[1].start()
+        for thread in threads:
+            thread.join(30)
+        self.sandbox.clear_faults()
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT l10n_in_einv_state, l10n_in_einv_irn FROM account_move WHERE id = %s", [move_id])
+            return reports, cr.fetchone()
+
+    def test_double_click_sends_once(self):
+        before = self.sandbox.count_irns(self.gstin)
+        reports, (state, irn) = self._race(self.move_ids[0], commit=False)
+        self.assertEqual(state, "generated")
+        self.assertTrue(irn)
+        self.assertEqual(self.sandbox.count_irns(self.gstin), before + 1)
+        self.assertIn("another user", reports["second"][0][1])
+
+    def test_two_cron_workers_send_once(self):
+        before = self.sandbox.count_irns(self.gstin)
+        reports, (state, irn) = self._race(self.move_ids[1], commit=True)
+        self.assertEqual(state, "generated")
+        self.assertEqual(self.sandbox.count_irns(self.gstin), before + 1)
+        self.assertEqual(reports["second"], [], "the second worker skips an invoice in flight")

@@ -1,0 +1,472 @@
+"""The Generate-IRN payload built from real posted moves: every supply type, the
+arithmetic the IRP checks, and the pre-flight messages users see."""
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from ..irp import validation
+from ..irp.client import IrpClient, IrpConfig
+from ..sandbox import master
+from .common import L10nInEinvoiceCommon
+
+ITEM_TAXES = ("IgstAmt", "CgstAmt", "SgstAmt", "CesAmt", "CesNonAdvlAmt", "StateCesAmt", "StateCesNonAdvlAmt")
+TOTAL_SUMS = (
+    ("AssVal", ("AssAmt",)), ("CgstVal", ("CgstAmt",)), ("SgstVal", ("SgstAmt",)), ("IgstVal", ("IgstAmt",)),
+    ("CesVal", ("CesAmt", "CesNonAdvlAmt")), ("StCesVal", ("StateCesAmt", "StateCesNonAdvlAmt")),
+    ("OthChrg", ("OthChrg",)),
+)
+
+
+@tagged("post_install", "-at_install")
+class TestL10nInEinvPayload(L10nInEinvoiceCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        chart = cls.env["account.chart.template"]
+        cls.igst_18_paid = chart.ref("igst_sale_18_sez_exp")   # export/SEZ, IGST paid by the supplier
+        cls.igst_18_lut = chart.ref("igst_sale_18_sez_exp_lut")  # export/SEZ under LUT, no IGST
+        cls.igst_18_rc = chart.ref("igst_sale_18_rc")
+        cls.gst_28 = chart.ref("sgst_sale_28")
+        cls.usd = cls.setup_other_currency("USD", rates=[("2017-01-01", 0.0125)])  # 1 USD = 80 INR
+        cls.partner_deemed = cls._partner_from_master(master.BUYER_TN, cls.state_tn,
+                                                      l10n_in_gst_treatment="deemed_export")
+        cls.port = cls.env.ref("l10n_in.port_code_innsa1")
+
+        tag = cls.env.ref
+        # Compensation cess is levied on the taxable value, not on value + GST: it is computed
+        # before the chart's GST taxes, which raise the base of the taxes after them.
+        cls.cess_12 = cls._tagged_tax("Cess 12%", "percent", 12.0, tag("l10n_in.tax_tag_base_cess"),
+                                      tag("l10n_in.tax_tag_cess"), sequence=0)
+        cls.cess_400 = cls._tagged_tax("Cess Rs 400/unit", "fixed", 400.0, tag("l10n_in.tax_tag_base_cess"),
+                                       tag("l10n_in.tax_tag_cess"), sequence=0)
+        cls.cgst_9_incl = cls._tagged_tax("CGST 9% incl.", "percent", 9.0, tag("l10n_in.tax_tag_base_cgst"),
+                                          tag("l10n_in.tax_tag_cgst"), price_include_override="tax_included")
+        cls.sgst_9_incl = cls._tagged_tax("SGST 9% incl.", "percent", 9.0, tag("l10n_in.tax_tag_base_sgst"),
+                                          tag("l10n_in.tax_tag_sgst"), price_include_override="tax_included")
+        cls.product_car = cls._product("Motor car 1500 cc", "87032291", 600000.0, cls.gst_28 + cls.cess_12
+                                       + cls.cess_400)
+        cls.product_no_hsn = cls.env["product.product"].create({
+            "name": "Loyalty discount", "type": "service", "taxes_id": [Command.set(cls.gst_18.ids)]})
+
+    @classmethod
+    def _tagged_tax(cls, name, amount_type, amount, base_tag, tax_tag, **values):
+        def repartition():
+            return [Command.create({"repartition_type": "base", "tag_ids": [Command.set(base_tag.ids)]}),
+                    Command.create({"repartition_type": "tax", "tag_ids": [Command.set(tax_tag.ids)]})]
+        return cls.env["account.tax"].create({
+            "name": name, "amount_type": amount_type, "amount": amount, "type_tax_use": "sale",
+            "company_id": cls.company.id, "invoice_repartition_line_ids": repartition(),
+            "refund_repartition_line_ids": repartition(), **values,
+        })
+
+    def _cash_rounding(self, strategy):
+        return self.env["account.cash.rounding"].create({
+            "name": f"Rupee ({strategy})", "rounding": 1.0, "strategy": strategy, "rounding_method": "HALF-UP",
+            "profit_account_id": self.company_data["default_account_revenue"].id,
+            "loss_account_id": self.company_data["default_account_expense"].id,
+        })
+
+    # --- checks every payload must pass -------------------------------------------------
+
+    def _payload(self, move, tax_in_total=True):
+        """Build, validate (NIC schema + IRP rules, strict GSTINs) and check the arithmetic.
+
+        tax_in_total: False when the buyer does not pay the stated tax (reverse charge,
+        export with IGST paid by the supplier), so items state their total without it.
+        """
+        applicable, reason = move._l10n_in_einv_applicability()
+        self.assertTrue(applicable, reason)
+        payload = move._l10n_in_einv_build_payload()
+        problems = validation.validate_invoice(payload, require_check_digit=True)
+        self.assertEqual([str(problem) for problem in problems], [])
+        self.assertEqual(move._l10n_in_einv_preflight(), [])
+
+        items, totals = payload["ItemList"], payload["ValDtls"]
+        self.assertEqual([item["SlNo"] for item in items], [str(i) for i in range(1, len(items) + 1)])
+        for item in items:
+            self.assertEqual(item["AssAmt"], round(item["TotAmt"] - item.get("Discount", 0.0), 2), item)
+            parts = round(sum(item.get(key, 0.0) for key in ("AssAmt", "OthChrg") + ITEM_TAXES), 2)
+            if tax_in_total:
+                self.assertEqual(item["TotItemVal"], parts, item)
+            for key in ("AssAmt", "TotItemVal") + ITEM_TAXES:
+                self.assertGreaterEqual(item.get(key, 0.0), 0.0, item)
+        for total_key, item_keys in TOTAL_SUMS:
+            self.assertEqual(totals.get(total_key, 0.0),
+                             round(sum(item.get(key, 0.0) for item in items for key in item_keys), 2), total_key)
+        by_items = round(sum(item["TotItemVal"] for item in items) - totals.get("Discount", 0.0)
+                         + totals.get("RndOffAmt", 0.0), 2)
+        self.assertEqual(totals["TotInvVal"], by_items)
+        return payload
+
+    def _assert_total_is_invoice_total(self, move, payload):
+        # amount_total_signed is the invoice total in the company currency (INR).
+        self.assertAlmostEqual(payload["ValDtls"]["TotInvVal"], abs(move.amount_total_signed), places=2)
+
+    # --- supply types ----------------------------------------------------------------------
+
+    def test_intra_state_cgst_sgst(self):
+        move = self._invoice(self.partner_intra, [
+            (self.product_laptop, 2, 50000.0), (self.product_rice, 10, 2500.0), (self.product_service, 1, 12000.0)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(payload["Version"], "1.1")
+        self.assertEqual(payload["TranDtls"], {"TaxSch": "GST", "SupTyp": "B2B", "RegRev": "N", "IgstOnIntra": "N"})
+        self.assertEqual(payload["DocDtls"], {
+            "Typ": "INV", "No": move.name, "Dt": move.invoice_date.strftime("%d/%m/%Y")})
+        seller, buyer = payload["SellerDtls"], payload["BuyerDtls"]
+        self.assertEqual((seller["Gstin"], seller["Stcd"], seller["Pin"]),
+                         (master.SELLER_KA["gstin"], "29", master.SELLER_KA["pin"]))
+        self.assertEqual((buyer["Gstin"], buyer["Pos"], buyer["Stcd"], buyer["Pin"], buyer["LglNm"]),
+                         (master.BUYER_KA["gstin"], "29", "29", master.BUYER_KA["pin"], master.BUYER_KA["legal_name"]))
+        self.assertNotIn("GSTIN", buyer)  # canonical casing only
+        self.assertNotIn("ShipDtls", payload)
+        laptop, rice, service = payload["ItemList"]
+        self.assertEqual((laptop["HsnCd"], laptop["IsServc"], laptop["Unit"], laptop["Qty"], laptop["UnitPrice"]),
+                         ("84713010", "N", "UNT", 2.0, 50000.0))
+        self.assertEqual((laptop["AssAmt"], laptop["GstRt"], laptop["CgstAmt"], laptop["SgstAmt"], laptop["IgstAmt"]),
+                         (100000.0, 18.0, 9000.0, 9000.0, 0.0))
+        self.assertEqual(laptop["TotItemVal"], 118000.0)
+        self.assertEqual((rice["Unit"], rice["GstRt"], rice["CgstAmt"]), ("KGS", 5.0, 625.0))
+        self.assertEqual((service["IsServc"], service["HsnCd"]), ("Y", "998314"))
+        self.assertEqual(payload["ValDtls"]["AssVal"], 137000.0)
+        self.assertNotIn("ExpDtls", payload)
+        self.assertNotIn("RefDtls", payload)
+
+    def test_inter_state_igst(self):
+        move = self._invoice(self.partner_inter, [(self.product_laptop, 1, 50000.0, self.igst_18)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(payload["TranDtls"]["SupTyp"], "B2B")
+        self.assertEqual(payload["TranDtls"]["IgstOnIntra"], "N")
+        self.assertEqual(payload["BuyerDtls"]["Pos"], "27")
+        item = payload["ItemList"][0]
+        self.assertEqual((item["IgstAmt"], item["CgstAmt"], item["SgstAmt"], item["GstRt"]), (9000.0, 0.0, 0.0, 18.0))
+        self.assertEqual(payload["ValDtls"]["IgstVal"], 9000.0)
+
+    def test_igst_on_intra_state_supply(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0, self.igst_18)])
+        payload = self._payload(move)
+        self.assertEqual(payload["TranDtls"]["IgstOnIntra"], "Y")
+
+    def test_sez_with_payment(self):
+        move = self._invoice(self.partner_sez, [(self.product_laptop, 1, 50000.0, self.igst_18)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(payload["TranDtls"]["SupTyp"], "SEZWP")
+        self.assertEqual((payload["BuyerDtls"]["Gstin"], payload["BuyerDtls"]["Pos"]),
+                         (master.BUYER_SEZ_TN["gstin"], "33"))
+        self.assertEqual(payload["ValDtls"]["IgstVal"], 9000.0)
+
+    def test_sez_with_payment_by_supplier(self):
+        """Odoo's 'SEZ/export' tax: IGST paid by the supplier, not charged to the buyer.
+        Only RC and EXPWP may leave that tax out of the item totals, so for SEZWP it is in."""
+        move = self._invoice(self.partner_sez, [(self.product_laptop, 1, 50000.0, self.igst_18_paid)])
+        payload = self._payload(move)
+        self.assertEqual(payload["TranDtls"]["SupTyp"], "SEZWP")
+        self.assertEqual(move.amount_total, 50000.0)
+        self.assertEqual(payload["ValDtls"]["IgstVal"], 9000.0)
+        self.assertEqual(payload["ValDtls"]["TotInvVal"], 59000.0)
+
+    def test_sez_without_payment(self):
+        move = self._invoice(self.partner_sez, [(self.product_laptop, 1, 50000.0, self.igst_18_lut)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(payload["TranDtls"]["SupTyp"], "SEZWOP")
+        item = payload["ItemList"][0]
+        self.assertEqual((item["GstRt"], item["IgstAmt"], item["TotItemVal"]), (18.0, 0.0, 50000.0))
+
+    def _export(self, taxes, **values):
+        return self._invoice(self.partner_overseas, [(self.product_laptop, 3, 1000.0, taxes)],
+                             currency_id=self.usd.id, l10n_in_shipping_bill_number="SB7654321",
+                             l10n_in_shipping_bill_date=fields.Date.context_today(self.env.user),
+                             l10n_in_shipping_port_code_id=self.port.id, **values)
+
+    def test_export_with_payment_foreign_currency(self):
+        move = self._export(self.igst_18_paid)
+        payload = self._payload(move, tax_in_total=False)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(payload["TranDtls"]["SupTyp"], "EXPWP")
+        buyer = payload["BuyerDtls"]
+        self.assertEqual((buyer["Gstin"], buyer["Pin"], buyer["Stcd"], buyer["Pos"]), ("URP", 999999, "96", "96"))
+        item = payload["ItemList"][0]
+        # 3 x 1000 USD at 80 INR: every amount in INR.
+        self.assertEqual((item["Qty"], item["UnitPrice"], item["AssAmt"], item["IgstAmt"]),
+                         (3.0, 80000.0, 240000.0, 43200.0))
+        self.assertEqual(item["TotItemVal"], 240000.0)  # the buyer does not pay the IGST
+        self.assertEqual(payload["ValDtls"]["TotInvVal"], 240000.0)
+        self.assertEqual(payload["ValDtls"]["TotInvValFc"], 3000.0)
+        self.assertEqual(payload["ExpDtls"], {
+            "ShipBNo": "SB7654321", "ShipBDt": move.l10n_in_shipping_bill_date.strftime("%d/%m/%Y"),
+            "Port": "INNSA1", "RefClm": "Y", "ForCur": "USD", "CntCode": "AE"})
+
+    def test_export_without_payment(self):
+        # Invoiced in INR, shipping bill and port not known yet: only what is known is sent.
+        move = self._invoice(self.partner_overseas, [(self.product_laptop, 1, 50000.0, self.igst_18_lut)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(payload["TranDtls"]["SupTyp"], "EXPWOP")
+        self.assertEqual(payload["ExpDtls"], {"RefClm": "N", "CntCode": "AE"})
+        self.assertNotIn("TotInvValFc", payload["ValDtls"])
+        self.assertEqual(payload["ItemList"][0]["IgstAmt"], 0.0)
+        self.assertEqual(payload["BuyerDtls"]["Gstin"], "URP")
+
+    def test_deemed_export(self):
+        move = self._invoice(self.partner_deemed, [(self.product_laptop, 1, 50000.0, self.igst_18)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(payload["TranDtls"]["SupTyp"], "DEXP")
+        self.assertEqual(payload["BuyerDtls"]["Gstin"], master.BUYER_TN["gstin"])
+
+    def test_reverse_charge(self):
+        move = self._invoice(self.partner_inter, [(self.product_service, 1, 12000.0, self.igst_18_rc)])
+        payload = self._payload(move, tax_in_total=False)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(payload["TranDtls"]["RegRev"], "Y")
+        item = payload["ItemList"][0]
+        self.assertEqual((item["IgstAmt"], item["TotItemVal"]), (2160.0, 12000.0))
+
+    def test_ecommerce_operator(self):
+        operator = self._partner_from_master(master.ECOM_TCS, self.state_ka)
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)],
+                             l10n_in_reseller_partner_id=operator.id)
+        self.assertEqual(self._payload(move)["TranDtls"]["EcmGstin"], master.ECOM_TCS["gstin"])
+        # A plain reseller is not an e-commerce operator: no EcmGstin.
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)],
+                             l10n_in_reseller_partner_id=self.partner_inter.id)
+        self.assertNotIn("EcmGstin", self._payload(move)["TranDtls"])
+
+    # --- amounts -----------------------------------------------------------------------------
+
+    def test_cess_percent_and_non_ad_valorem(self):
+        move = self._invoice(self.partner_intra, [(self.product_car, 2, 600000.0)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        item = payload["ItemList"][0]
+        self.assertEqual((item["GstRt"], item["CgstAmt"], item["SgstAmt"]), (28.0, 168000.0, 168000.0))
+        self.assertEqual((item["CesRt"], item["CesAmt"], item["CesNonAdvlAmt"]), (12.0, 144000.0, 800.0))
+        self.assertEqual(payload["ValDtls"]["CesVal"], 144800.0)
+
+    def test_line_discount(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 3, 33333.33, self.gst_18, 7.5)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        item = payload["ItemList"][0]
+        self.assertEqual((item["TotAmt"], item["UnitPrice"]), (99999.99, 33333.33))
+        self.assertEqual(item["AssAmt"], round(move.invoice_line_ids.price_subtotal, 2))
+        self.assertEqual(item["Discount"], round(99999.99 - item["AssAmt"], 2))
+
+    def test_negative_lines_folded(self):
+        move = self._invoice(self.partner_intra, [
+            (self.product_laptop, 2, 50000.0), (self.product_laptop, -1, 5000.0),
+            (self.product_rice, 4, 2500.0), (self.product_no_hsn, 1, -1000.0),
+        ])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(len(payload["ItemList"]), 2)
+        laptop = payload["ItemList"][0]
+        # The laptop return (same HSN and rate) and the loyalty discount (no HSN, same rate) both land on it.
+        self.assertEqual((laptop["TotAmt"], laptop["Discount"], laptop["AssAmt"]), (100000.0, 6000.0, 94000.0))
+        self.assertEqual((laptop["CgstAmt"], laptop["SgstAmt"]), (8460.0, 8460.0))
+
+    def test_negative_line_without_counterpart(self):
+        move = self._invoice(self.partner_intra, [(self.product_rice, 4, 2500.0), (self.product_laptop, -1, 5000.0)])
+        problems = move._l10n_in_einv_preflight()
+        self.assertTrue(any("negative" in problem and "84713010" in problem for problem in problems), problems)
+
+    def test_cash_rounding_add_invoice_line(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 1234.56)],
+                             invoice_cash_rounding_id=self._cash_rounding("add_invoice_line").id)
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(move.amount_total, 1457.0)
+        self.assertEqual(payload["ValDtls"]["RndOffAmt"], 0.22)
+
+    def test_cash_rounding_biggest_tax(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 1234.56)],
+                             invoice_cash_rounding_id=self._cash_rounding("biggest_tax").id)
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(move.amount_total, 1457.0)
+        totals = payload["ValDtls"]
+        # Odoo books the rounding on one tax line; the IRP wants CGST = SGST and the difference as rounding.
+        self.assertEqual((totals["CgstVal"], totals["SgstVal"], totals["RndOffAmt"]), (111.11, 111.11, 0.22))
+
+    def test_price_included_tax(self):
+        included = self.cgst_9_incl + self.sgst_9_incl
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 2, 1180.0, included)])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        item = payload["ItemList"][0]
+        self.assertEqual((item["UnitPrice"], item["AssAmt"], item["CgstAmt"], item["SgstAmt"], item["TotItemVal"]),
+                         (1000.0, 2000.0, 180.0, 180.0, 2360.0))
+
+    def test_invoice_level_discount_line(self):
+        untaxed = self.env["account.tax"]
+        move = self._invoice(self.partner_intra, [
+            (self.product_laptop, 1, 50000.0),
+            {"name": "Settlement discount", "quantity": 1, "price_unit": -500.0, "tax_ids": [Command.set(untaxed.ids)]},
+        ])
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(len(payload["ItemList"]), 1)
+        self.assertEqual(payload["ValDtls"]["Discount"], 500.0)
+
+    # --- credit and debit notes ---------------------------------------------------------------
+
+    def test_credit_note_refers_to_invoice(self):
+        invoice = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)])
+        credit_note = invoice._reverse_moves([{"invoice_date": invoice.invoice_date}])
+        credit_note.action_post()
+        payload = self._payload(credit_note)
+        self._assert_total_is_invoice_total(credit_note, payload)
+        self.assertEqual(payload["DocDtls"]["Typ"], "CRN")
+        self.assertEqual(payload["RefDtls"], {"PrecDocDtls": [
+            {"InvNo": invoice.name, "InvDt": invoice.invoice_date.strftime("%d/%m/%Y")}]})
+        self.assertEqual(payload["ItemList"][0]["AssAmt"], 50000.0)
+
+    def test_standalone_credit_note(self):
+        credit_note = self._invoice(self.partner_intra, [(self.product_laptop, 1, 2000.0)], move_type="out_refund")
+        payload = self._payload(credit_note)
+        self._assert_total_is_invoice_total(credit_note, payload)
+        self.assertEqual(payload["DocDtls"]["Typ"], "CRN")
+        self.assertNotIn("RefDtls", payload)
+
+    def test_debit_note(self):
+        invoice = self._invoice(self.partner_inter, [(self.product_laptop, 1, 50000.0, self.igst_18)])
+        wizard = self.env["account.debit.note"].with_context(active_model="account.move", active_ids=invoice.ids) \
+            .create({"reason": "Price revision", "copy_lines": True})
+        debit_note = self.env["account.move"].browse(wizard.create_debit()["res_id"])
+        debit_note.invoice_line_ids.price_unit = 1500.0
+        debit_note.action_post()
+        payload = self._payload(debit_note)
+        self._assert_total_is_invoice_total(debit_note, payload)
+        self.assertEqual(payload["DocDtls"]["Typ"], "DBN")
+        self.assertEqual(payload["RefDtls"]["PrecDocDtls"][0]["InvNo"], invoice.name)
+
+    # --- addresses --------------------------------------------------------------------------
+
+    def test_ship_to_block_with_gstin(self):
+        warehouse = self.env["res.partner"].create({
+            "type": "delivery", "parent_id": self.partner_intra.id, "name": "Brindavan Mysuru warehouse",
+            "street": "Hunsur Road 7", "city": "Mysuru", "zip": "570017", "state_id": self.state_ka.id,
+            "country_id": self.country_in.id,
+        })
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)],
+                             partner_shipping_id=warehouse.id)
+        ship = self._payload(move)["ShipDtls"]
+        self.assertEqual(ship, {
+            "Gstin": master.BUYER_KA["gstin"], "LglNm": master.BUYER_KA["legal_name"], "Addr1": "Hunsur Road 7",
+            "Loc": "Mysuru", "Pin": 570017, "Stcd": "29"})
+
+        consignee = self.env["res.partner"].create({
+            "name": "Mysuru Home Stores", "street": "Irwin Road 3", "city": "Mysuru", "zip": "570001",
+            "state_id": self.state_ka.id, "country_id": self.country_in.id,
+        })
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)],
+                             partner_shipping_id=consignee.id)
+        self.assertEqual(self._payload(move)["ShipDtls"]["Gstin"], "URP")
+
+    def test_contact_details_cleaned(self):
+        self.company.partner_id.write({"phone": "+91 80 4567 8901", "email": "accounts at kaveri"})
+        self.partner_intra.write({"phone": "0821-2345678", "email": "purchase@brindavan.example"})
+        payload = self._payload(self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)]))
+        self.assertEqual(payload["SellerDtls"]["Ph"], "918045678901")
+        self.assertNotIn("Em", payload["SellerDtls"])  # not an address NIC accepts: left out, not refused
+        self.assertEqual((payload["BuyerDtls"]["Ph"], payload["BuyerDtls"]["Em"]),
+                         ("08212345678", "purchase@brindavan.example"))
+
+    def test_payment_details(self):
+        bank = self.env["res.partner.bank"].create({
+            "acc_number": "5010 0123 4567 89", "partner_id": self.company.partner_id.id,
+            "bank_id": self.env["res.bank"].create({"name": "HDFC Bank", "bic": "HDFC0000123"}).id,
+        })
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)], partner_bank_id=bank.id,
+                             invoice_payment_term_id=self.env.ref("account.account_payment_term_30days").id)
+        self.assertEqual(self._payload(move)["PayDtls"], {
+            "Nm": self.company.partner_id.name, "AccDet": "50100123456789", "FinInsBr": "HDFC0000123",
+            "PayTerm": "30 Days", "CrDay": 30, "PaymtDue": 59000.0})
+
+    # --- applicability and pre-flight ---------------------------------------------------------
+
+    def test_b2c_not_applicable(self):
+        move = self._invoice(self.partner_unregistered, [(self.product_laptop, 1, 50000.0)])
+        reason = "B2C invoice: e-invoicing applies to registered buyers, exports and SEZ only."
+        self.assertEqual(move._l10n_in_einv_applicability(), (False, reason))
+        self.assertEqual(move._l10n_in_einv_preflight(), [reason])
+        self.assertEqual(move.l10n_in_einv_not_applicable_reason, reason)
+
+    def test_uin_holder_not_applicable_composition_applicable(self):
+        embassy = self.env["res.partner"].create({
+            "name": "Embassy of Atlantis", "country_id": self.country_in.id, "state_id": self.state_ka.id,
+            "street": "Embassy Road 1", "city": "Bengaluru", "zip": "560001", "l10n_in_gst_treatment": "uin_holders",
+        })
+        applicable, reason = self._invoice(embassy, [(self.product_laptop, 1, 50000.0)])._l10n_in_einv_applicability()
+        self.assertFalse(applicable)
+        self.assertIn("UIN holder", reason)
+        dealer = self._partner_from_master(master.BUYER_KA, self.state_ka, l10n_in_gst_treatment="composition")
+        move = self._invoice(dealer, [(self.product_laptop, 1, 50000.0)])
+        self.assertEqual(self._payload(move)["TranDtls"]["SupTyp"], "B2B")
+
+    def test_vendor_bill_and_draft_not_applicable(self):
+        draft = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)], post=False)
+        self.assertFalse(draft._l10n_in_einv_applicability()[0])
+        bill = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0, self.env["account.tax"])],
+                             move_type="in_invoice")
+        self.assertFalse(bill._l10n_in_einv_applicability()[0])
+
+    def test_preflight_reports_every_problem_at_once(self):
+        partner = self._partner_from_master(master.BUYER_KA, self.state_ka, zip="4000", name="Careless Traders")
+        gadget = self.env["product.product"].create({
+            "name": "Mystery gadget", "type": "consu", "taxes_id": [Command.set(self.gst_18.ids)]})
+        move = self._invoice(partner, [(gadget, 1, 1000.0), (self.product_laptop, 1, 50000.0)])
+        problems = move._l10n_in_einv_preflight()
+        self.assertIn("Product 'Mystery gadget': set its HSN/SAC code (General Information tab)", problems)
+        self.assertIn("Customer 'Careless Traders': the PIN code '4000' must be 6 digits", problems)
+        # Each problem is told once, not once by Odoo and again by the IRP rules.
+        self.assertFalse([p for p in problems if "Line 1" in p or "PIN code (Pin)" in p], problems)
+
+    def test_preflight_maps_irp_rules_to_records(self):
+        # A PIN of the wrong state: only the IRP rules (2178) see it; the message names the customer.
+        partner = self._partner_from_master(master.BUYER_KA, self.state_ka, zip="400001", name="Misplaced Traders")
+        move = self._invoice(partner, [(self.product_laptop, 1, 50000.0)])
+        problems = move._l10n_in_einv_preflight()
+        self.assertEqual(len(problems), 1, problems)
+        self.assertTrue(problems[0].startswith("Customer 'Misplaced Traders': "), problems)
+        self.assertIn("2178", problems[0])
+
+    def test_sandbox_irp_accepts_the_payloads(self):
+        """The local IRP (its own business rules, real HTTP and crypto) registers each tricky payload."""
+        user = next(user for user in self.sandbox.users if user["gstin"] == master.SELLER_KA["gstin"])
+        client = IrpClient(IrpConfig(
+            base_url=self.sandbox.url, gstin=user["gstin"], client_id=self.sandbox.client_id,
+            client_secret=self.sandbox.client_secret, user_name=user["user_name"], password=user["password"],
+            encryption_public_key=self.sandbox.encryption_public_pem,
+            signing_certificates=[self.sandbox.signing_certificate_pem.decode()], read_timeout=10))
+        invoice = self._invoice(self.partner_intra, [(self.product_laptop, 1, 50000.0)])
+        credit_note = invoice._reverse_moves([{"invoice_date": invoice.invoice_date}])
+        credit_note.action_post()
+        moves = invoice + credit_note + self._export(self.igst_18_paid) + self._export(self.igst_18_lut) + (
+            self._invoice(self.partner_sez, [(self.product_laptop, 1, 50000.0, self.igst_18_paid)])
+            + self._invoice(self.partner_sez, [(self.product_rice, 2, 2500.0, self.igst_18_lut)])
+            + self._invoice(self.partner_deemed, [(self.product_laptop, 1, 50000.0, self.igst_18)])
+            + self._invoice(self.partner_inter, [(self.product_service, 1, 12000.0, self.igst_18_rc)])
+            + self._invoice(self.partner_intra, [(self.product_car, 1, 600000.0)])
+            + self._invoice(self.partner_intra, [(self.product_laptop, 2, 50000.0), (self.product_no_hsn, 1, -999.0)])
+            + self._invoice(self.partner_intra, [(self.product_laptop, 1, 1234.56)],
+                            invoice_cash_rounding_id=self._cash_rounding("biggest_tax").id)
+            + self._invoice(self.partner_intra, [(self.product_laptop, 2, 1180.0, self.cgst_9_incl + self.sgst_9_incl)])
+        )
+        for move in moves:
+            tran = move._l10n_in_einv_build_payload()["TranDtls"]
+            payload = self._payload(move, tax_in_total=tran["RegRev"] == "N" and tran["SupTyp"] != "EXPWP")
+            result = client.generate_irn(payload)
+            self.assertEqual(len(result.irn), 64, move.name)
+            self.assertEqual(result.invoice_data["ValDtls"]["TotInvVal"], payload["ValDtls"]["TotInvVal"])
+
+    def test_thousand_line_invoice(self):
+        lines = [(self.product_laptop if i % 3 else self.product_rice, 1 + i % 7, 100.0 + i * 0.37)
+                 for i in range(1000)]
+        move = self._invoice(self.partner_intra, lines)
+        payload = self._payload(move)
+        self._assert_total_is_invoice_total(move, payload)
+        self.assertEqual(len(payload["ItemList"]), 1000)

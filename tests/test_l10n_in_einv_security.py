@@ -1,0 +1,55 @@
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import L10nInEinvoiceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestEinvoiceSecurity(L10nInEinvoiceCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        users = cls.env["res.users"].with_context(no_reset_password=True)
+        common = {"company_id": cls.company.id, "company_ids": [Command.set(cls.company.ids)]}
+        cls.billing_user = users.create({
+            "name": "Billing clerk", "login": "einv_billing", **common,
+            "groups_id": [Command.set([cls.env.ref("account.group_account_invoice").id])]})
+        cls.accountant = users.create({
+            "name": "Chief accountant", "login": "einv_manager", **common,
+            "groups_id": [Command.set([cls.env.ref("account.group_account_manager").id])]})
+
+    def test_groups_follow_the_accounting_roles(self):
+        self.assertTrue(self.billing_user.has_group("l10n_in_einvoice.group_l10n_in_einvoice_user"))
+        self.assertFalse(self.billing_user.has_group("l10n_in_einvoice.group_l10n_in_einvoice_manager"))
+        self.assertTrue(self.accountant.has_group("l10n_in_einvoice.group_l10n_in_einvoice_manager"))
+
+    def test_only_managers_see_credentials(self):
+        with self.assertRaises(AccessError):
+            self.credential.with_user(self.billing_user).read(["client_id"])
+        as_manager = self.credential.with_user(self.accountant)
+        self.assertEqual(as_manager.read(["client_id"])[0]["client_id"], self.sandbox.client_id)
+        self.assertEqual(as_manager.client_secret, "********", "secrets are never shown back")
+        with self.assertRaises(AccessError):
+            as_manager.read(["password_encrypted"])
+
+    def test_credentials_are_per_company(self):
+        other_company = self.env["res.company"].create({"name": "Other Indian Co"})
+        other_credential = self.env["l10n_in.einvoice.credential"].create({
+            "company_id": other_company.id, "gstin": "27AABCS8834G1Z5", "client_id": "x", "user_name": "y"})
+        visible = self.env["l10n_in.einvoice.credential"].with_user(self.accountant).search([])
+        self.assertIn(self.credential, visible)
+        self.assertNotIn(other_credential, visible)
+
+    def test_billing_user_generates_and_reads_the_log_read_only(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 5000.0)])
+        move.with_user(self.billing_user).action_l10n_in_einv_generate()
+        self.assertEqual(move.l10n_in_einv_state, "generated", move.l10n_in_einv_error)
+        logs = move.with_user(self.billing_user).l10n_in_einv_api_log_ids
+        self.assertTrue(logs)
+        for user in (self.billing_user, self.accountant):
+            with self.assertRaises(AccessError):
+                logs.with_user(user).write({"ok": False})
+            with self.assertRaises(AccessError):
+                logs.with_user(user).unlink()

@@ -1,0 +1,1 @@
+from . import l10n_in_einvoice_cancel_wizard
