@@ -10,6 +10,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import mute_logger
 
 from ..irp import crypto
 from ..irp import errors as irp_errors
@@ -172,8 +173,9 @@ class AccountMove(models.Model):
         """Lock the rows; return those we hold and that are still to be sent."""
         if not self:
             return self
-        # in a savepoint: a refused lock must not abort the caller's transaction
-        with self.env.cr.savepoint(flush=False):
+        # in a savepoint: a refused lock must not abort the caller's transaction; and
+        # an expected refusal is not worth an ERROR line in the server log
+        with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
             self.env.cr.execute("SELECT id FROM account_move WHERE id IN %s FOR UPDATE NOWAIT", [tuple(self.ids)])
         self.invalidate_recordset()
         stale = fields.Datetime.now() - IN_FLIGHT_TIMEOUT
@@ -208,7 +210,8 @@ class AccountMove(models.Model):
         try:
             moves = self._l10n_in_einv_lock()
         except pg_errors.LockNotAvailable:
-            return [(m.name, _("being sent by another user; skipped")) for m in self]
+            skipped = _("being sent by another user; skipped")
+            return [(name, skipped) for name in self.mapped("name")]
         jobs = []
         for move in moves:
             problems = move._l10n_in_einv_preflight()

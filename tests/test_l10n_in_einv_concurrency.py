@@ -69,6 +69,9 @@ class TestEinvoiceConcurrentSenders(TransactionCase):
 
         def sender(name):
             with self.registry.cursor() as cr:
+                # bind the registry directly: Registry(dbname) would wait for the lock the
+                # test runner holds for the whole run
+                cr.transaction = api.Transaction(self.registry)
                 env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [self.company_id]})
                 reports[name] = env["account.move"].browse(move_id)._l10n_in_einv_send(commit=commit)
 
