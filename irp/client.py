@@ -134,13 +134,10 @@ def parse_envelope(obj):
 def _ewb_system_errors(error):
     """E-way bill system errors: {"errorCodes": "312,"} plain or base64-encoded."""
     if isinstance(error, str):
-        try:
-            error = json.loads(base64.b64decode(error, validate=True))
-        except ValueError:
-            try:
-                error = json.loads(error)
-            except ValueError:
-                return [{"code": "", "message": error}]
+        decoded = errors.decode_json_text(error)
+        if decoded is None:
+            return [{"code": "", "message": error}]
+        error = decoded
     if isinstance(error, dict):
         lowered = _lower_keys(error)
         codes = [c.strip() for c in str(lowered.get("errorcodes", "")).split(",") if c.strip()]

@@ -280,19 +280,28 @@ def explain(code, message=None):
     return f"{code}: {message}" if code else message
 
 
+def decode_json_text(text):
+    """JSON that NIC documents as base64-encoded but usually sends plain: either way.
+    Returns None when the text is neither."""
+    try:
+        return json.loads(base64.b64decode(text, validate=True))
+    except ValueError:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+
+
 def parse_error_details(details):
     """NIC ErrorDetails (list of {ErrorCode, ErrorMessage}, any key case; or, as some
     documentation claims, base64 JSON) -> [{'code', 'message'}]."""
     if not details:
         return []
     if isinstance(details, str):
-        try:
-            details = json.loads(base64.b64decode(details, validate=True))
-        except ValueError:
-            try:
-                details = json.loads(details)
-            except ValueError:
-                return [{"code": "", "message": details}]
+        decoded = decode_json_text(details)
+        if decoded is None:
+            return [{"code": "", "message": details}]
+        details = decoded
     if isinstance(details, dict):
         details = [details]
     errors = []

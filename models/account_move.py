@@ -214,7 +214,7 @@ class AccountMove(models.Model):
             return [(name, skipped) for name in self.mapped("name")]
         jobs = []
         for move in moves:
-            problems = move._l10n_in_einv_preflight()
+            problems, payload = move._l10n_in_einv_prepare()
             if problems and raise_problems:
                 raise UserError(_("Nothing was sent to the IRP. Fix these first:\n%s",
                                   "\n".join(f"• {p}" for p in problems)))
@@ -222,7 +222,7 @@ class AccountMove(models.Model):
                 move._l10n_in_einv_set_error("\n".join(problems), codes="preflight")
                 report.append((move.name, _("not sent, %d problem(s) to fix", len(problems))))
                 continue
-            jobs.append((move, move._l10n_in_einv_build_payload()))
+            jobs.append((move, payload))
         if not jobs:
             return report
         try:
@@ -338,14 +338,14 @@ class AccountMove(models.Model):
             "l10n_in_einv_outcome_unknown": False, "l10n_in_einv_next_attempt": False,
         })
         self._l10n_in_einv_close_activities()
-        self.message_post(body=_("IRN generated: %(irn)s (Ack No %(ack)s).", irn=result.irn, ack=result.ack_no))
+        self._l10n_in_einv_note(_("IRN generated: %(irn)s (Ack No %(ack)s).", irn=result.irn, ack=result.ack_no))
 
     def _l10n_in_einv_set_error(self, message, codes=False):
         for move in self:
             move.write({"l10n_in_einv_state": "error", "l10n_in_einv_error": message,
                         "l10n_in_einv_error_codes": codes or False, "l10n_in_einv_next_attempt": False,
                         "l10n_in_einv_in_flight_since": False})
-            move.message_post(body=_("E-invoice not generated: %s", message))
+            move._l10n_in_einv_note(_("E-invoice not generated: %s", message))
             move._l10n_in_einv_schedule_activity(message)
 
     def _l10n_in_einv_schedule_retry(self, exc):
@@ -367,6 +367,12 @@ class AccountMove(models.Model):
             "l10n_in_einv_error_codes": ",".join(exc.codes) or exc.kind,
         })
         return _("IRP unavailable, retry %(n)d scheduled in %(minutes)d min", n=attempts, minutes=delay // 60)
+
+    def _l10n_in_einv_note(self, body):
+        """Chatter note signed by OdooBot: an IRN outcome must be recorded even when the
+        user who clicked has no e-mail address (message_post would refuse)."""
+        self.sudo().message_post(body=body, author_id=self.env.ref("base.partner_root").id,
+                                 message_type="comment", subtype_xmlid="mail.mt_note")
 
     def _l10n_in_einv_schedule_activity(self, message):
         user = self.invoice_user_id or self.env.user
@@ -406,7 +412,7 @@ class AccountMove(models.Model):
                 vals = {"l10n_in_einv_irp_status": result.status}
                 if result.status == "CNL" and self.l10n_in_einv_state != "cancelled":
                     vals["l10n_in_einv_state"] = "cancelled"
-                    self.message_post(body=_("The IRP reports IRN %s as cancelled.", result.irn))
+                    self._l10n_in_einv_note(_("The IRP reports IRN %s as cancelled.", result.irn))
                 self.write(vals)
                 outcome = ("success", _("IRP status: %s", result.status))
             else:
@@ -461,7 +467,7 @@ class AccountMove(models.Model):
             "l10n_in_einv_cancel_reason": reason, "l10n_in_einv_cancel_remark": remark,
             "l10n_in_einv_cancel_date": cancel_date,
         })
-        self.message_post(body=_("IRN %(irn)s cancelled at the IRP (%(reason)s: %(remark)s).",
+        self._l10n_in_einv_note(_("IRN %(irn)s cancelled at the IRP (%(reason)s: %(remark)s).",
                                  irn=self.l10n_in_einv_irn, reason=dict(CANCEL_REASONS)[reason], remark=remark))
         return True
 

@@ -12,6 +12,8 @@ from odoo.addons.l10n_in_einvoice.irp import validation
 from odoo.addons.l10n_in_einvoice.sandbox import master
 from odoo.addons.l10n_in_einvoice.sandbox.testing import RunningSandbox
 
+env = globals()["env"]  # handed over by odoo-bin shell
+
 
 def ms(seconds):
     return f"{seconds * 1000:.1f} ms"

@@ -11,6 +11,8 @@ import urllib.request
 
 from odoo import Command, fields
 
+env = globals()["env"]  # handed over by odoo-bin shell
+
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8765")
 
 
