@@ -38,8 +38,10 @@ load_env() {  # the values scripts/setup wrote
   return 0
 }
 
-odoo_bin() {  # odoo-bin with this project's addons path and database
-  "$VENV_DIR/bin/python" "$ODOO_DIR/odoo-bin" \
+odoo_bin() {  # odoo-bin [shell|...] with this project's addons path and database
+  local command=()
+  case "${1:-}" in -*|"") ;; *) command=("$1"); shift ;; esac
+  "$VENV_DIR/bin/python" "$ODOO_DIR/odoo-bin" "${command[@]}" \
     --addons-path="$ODOO_DIR/addons,$ODOO_DIR/odoo/addons,$LOCAL_DIR/addons" \
     --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" \
     ${PGPASSWORD:+--db_password="$PGPASSWORD"} \
