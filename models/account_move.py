@@ -33,7 +33,8 @@ CANCEL_WINDOW = timedelta(hours=24)
 IN_FLIGHT_TIMEOUT = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 BACKOFF_MINUTES = [1, 2, 5, 10, 30, 60, 120, 240]
-TOTAL_TOLERANCE = 1.0  # rupees, the IRP's own tolerance on TotInvVal (2189)
+CIRCUIT_THRESHOLD = 3
+CIRCUIT_PAUSE = timedelta(minutes=5)
 
 
 def _utc_naive(value):
@@ -237,12 +238,18 @@ class AccountMove(models.Model):
             self.browse([m.id for m, _p in jobs]).write({"l10n_in_einv_in_flight_since": fields.Datetime.now()})
             self.env.cr.commit()
 
+        breaker = _CircuitBreaker()
+
         def run(job):  # worker thread: HTTP only, no ORM
             move_id, payload, doc, resolve_first = job
+            if breaker.is_open():
+                return move_id, ("deferred", None), []
             records = []
             hook.bind(records.append)
             try:
-                return move_id, _exchange(client, payload, doc, resolve_first), records
+                outcome = _exchange(client, payload, doc, resolve_first)
+                breaker.record(outcome)
+                return move_id, outcome, records
             except crypto.SignatureError as exc:
                 return move_id, ("untrusted", exc), records
             except Exception as exc:  # noqa: BLE001 - one invoice's surprise must not sink the batch
@@ -286,6 +293,13 @@ class AccountMove(models.Model):
             self._l10n_in_einv_store_result(value)
             return "generated"
         exc = value
+        if kind == "deferred":
+            # not sent: the IRP failed several calls in a row in this run
+            self.write({"l10n_in_einv_state": "retry",
+                        "l10n_in_einv_next_attempt": fields.Datetime.now() + CIRCUIT_PAUSE,
+                        "l10n_in_einv_error": _("Not sent: the IRP failed %d calls in a row; waiting before trying "
+                                                "again.", CIRCUIT_THRESHOLD)})
+            return _("deferred, the IRP is failing")
         if kind == "untrusted":
             # the IRP may hold an IRN, but its reply failed the signature check: store
             # nothing from it, and look the document up first next time
@@ -520,6 +534,25 @@ class AccountMove(models.Model):
         """Decoded data of the signed invoice (its signature was checked when stored)."""
         self.ensure_one()
         return crypto.signed_data(self.l10n_in_einv_signed_invoice) if self.l10n_in_einv_signed_invoice else {}
+
+
+class _CircuitBreaker:
+    """Stops a bulk run from hammering an IRP that is down (and from piling up
+    error counts that NIC may block a client for): after CIRCUIT_THRESHOLD
+    consecutive transient failures, the rest of the run is deferred unsent."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._failures = 0
+
+    def is_open(self):
+        return self._failures >= CIRCUIT_THRESHOLD
+
+    def record(self, outcome):
+        kind, value = outcome
+        failed = kind == "error" and value.kind in (irp_errors.TRANSIENT, irp_errors.UNKNOWN_OUTCOME)
+        with self._lock:
+            self._failures = self._failures + 1 if failed else 0
 
 
 # --- helpers outside the model --------------------------------------------------------------

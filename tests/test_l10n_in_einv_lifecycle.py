@@ -217,6 +217,34 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self.assertEqual(move.l10n_in_einv_state, "retry")
         self.assertGreaterEqual(move.l10n_in_einv_next_attempt, fields.Datetime.now() + timedelta(seconds=890))
 
+    def test_circuit_breaker_defers_the_rest_of_a_failing_run(self):
+        self.company.l10n_in_einv_parallel_calls = 1
+        moves = self.env["account.move"].browse(
+            [self._invoice(self.partner_intra, [(self.product_laptop, 1, 100.0 * i)]).id for i in range(1, 7)])
+        self.sandbox.set_faults([{"kind": "http_error", "status": 503, "endpoint": "generate_irn"}])
+        self.env["account.move"]._cron_l10n_in_einv_send()
+        calls = moves.l10n_in_einv_api_log_ids.filtered(lambda log: log.endpoint == "generate_irn")
+        self.assertEqual(len(calls), 3, "three failures in a row open the circuit")
+        self.assertEqual(set(moves.mapped("l10n_in_einv_state")), {"retry"})
+        deferred = moves.filtered(lambda m: not m.l10n_in_einv_api_log_ids)
+        self.assertEqual(len(deferred), 3)
+        self.assertEqual(set(deferred.mapped("l10n_in_einv_attempts")), {0}, "an unsent invoice spends no attempt")
+
+    def test_untrusted_signature_stores_nothing_then_recovers(self):
+        foreign = _self_signed_certificate()
+        good = self.credential.signing_certificate
+        self.credential.signing_certificate = foreign
+        move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 8500.0)]))
+        self.assertEqual(move.l10n_in_einv_state, "error")
+        self.assertIn("signature", move.l10n_in_einv_error)
+        self.assertFalse(move.l10n_in_einv_irn or move.l10n_in_einv_signed_invoice)
+        self.assertTrue(move.l10n_in_einv_outcome_unknown)
+        registered = self.sandbox.count_irns(self.company.vat)
+        self.credential.signing_certificate = good
+        self._generate(move)
+        self.assertGenerated(move)
+        self.assertEqual(self.sandbox.count_irns(self.company.vat), registered, "found by look-up, not resent")
+
     def test_cron_sends_batches_and_reports_errors(self):
         good = [self._invoice(self.partner_intra, [(self.product_laptop, 1, 100.0 * i)]) for i in range(1, 6)]
         self.product_rice.l10n_in_hsn_code = "12"
@@ -287,3 +315,19 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         result = self.credential.action_test_connection()
         self.assertEqual(result["params"]["type"], "danger")
         self.assertRegex(self.credential.last_test_result, "1008|1019|password")
+
+
+def _self_signed_certificate():
+    """A certificate that is not the IRP's: its signatures must be refused."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Not the IRP")])
+    now = fields.Datetime.now()
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+                   .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
