@@ -35,7 +35,7 @@ company = env["res.company"].create({
     "email": "accounts@kaveri-demo.example",
 })
 admin = env.ref("base.user_admin")
-admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
+admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id, "tz": "Asia/Kolkata"})
 env = env(user=admin, context={"allowed_company_ids": company.ids})
 env["account.chart.template"].try_loading("in", company=company, install_demo=False)
 env.ref("base.USD").active = True
