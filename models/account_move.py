@@ -316,7 +316,7 @@ class AccountMove(models.Model):
             return str(exc)
         if exc.kind in (irp_errors.TRANSIENT, irp_errors.UNKNOWN_OUTCOME):
             return self._l10n_in_einv_schedule_retry(exc)
-        self._l10n_in_einv_set_error(_l10n_in_einv_explain(exc), codes=",".join(exc.codes))
+        self._l10n_in_einv_set_error(self._l10n_in_einv_explain(exc), codes=",".join(exc.codes))
         return _("IRP refused: %s", exc)
 
     def _l10n_in_einv_mismatch(self, result, payload):
@@ -390,13 +390,36 @@ class AccountMove(models.Model):
 
     def _l10n_in_einv_schedule_activity(self, message):
         user = self.invoice_user_id or self.env.user
-        if not self.activity_ids.filtered(lambda a: a.summary == _("E-invoice error")):
-            self.activity_schedule("mail.mail_activity_data_todo", summary=_("E-invoice error"),
-                                   note=message, user_id=user.id)
+        summary = _("E-invoice error")
+        if not self.activity_ids.filtered(lambda activity: activity.summary == summary):
+            self.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=message, user_id=user.id)
 
     def _l10n_in_einv_close_activities(self):
-        self.activity_ids.filtered(lambda a: a.summary == _("E-invoice error")).action_feedback(
+        summary = _("E-invoice error")
+        self.activity_ids.filtered(lambda activity: activity.summary == summary).action_feedback(
             feedback=_("IRN generated"))
+
+    def _l10n_in_einv_explain(self, exc):
+        """NIC's codes and messages, plus what to do for refusals a user would not decode alone."""
+        hints = {
+            "2278": _("This document number had an IRN that was cancelled; the IRP never accepts the number "
+                      "again. Issue the invoice under a new number."),
+            "2176": _("The IRP does not know this HSN code: correct the product's HSN/SAC code."),
+            "3028": _("The IRP does not know this GSTIN even after a sync with the GST portal: check it with the "
+                      "customer."),
+            "3029": _("The GSTIN is cancelled or inactive on the GST portal: the invoice cannot be registered "
+                      "for it."),
+            "2163": _("The document date is outside what the IRP accepts (future, or beyond the reporting "
+                      "window)."),
+        }
+        lines = [f"[{e['code']}] {e['message']}" for e in exc.errors] or [str(exc)]
+        lines += [_("What to do: %s", hints[code]) for code in dict.fromkeys(exc.codes) if code in hints]
+        return "\n".join(lines)
+
+    def _l10n_in_einv_after_window_message(self):
+        return _("The IRN of %s was generated more than 24 hours ago: the IRP no longer allows its cancellation. "
+                 "Issue a credit note against the invoice instead (Credit Note button), and generate an IRN for "
+                 "that credit note.", self.name)
 
     # --- refresh, cancel ------------------------------------------------------------------
 
@@ -414,7 +437,7 @@ class AccountMove(models.Model):
             else:
                 result = client.get_irn_by_doc(self._l10n_in_einv_document_type(), self.name, self.invoice_date)
         except IrpError as exc:
-            message = _l10n_in_einv_explain(exc)
+            message = self._l10n_in_einv_explain(exc)
             outcome = ("warning", message)
         else:
             payload = self._l10n_in_einv_build_payload()
@@ -453,7 +476,7 @@ class AccountMove(models.Model):
         if self.l10n_in_einv_state != "generated":
             raise UserError(_("Only a generated IRN can be cancelled."))
         if not self.l10n_in_einv_cancellable:
-            raise UserError(_l10n_in_einv_after_window_text(self))
+            raise UserError(self._l10n_in_einv_after_window_message())
         credential = self.company_id._l10n_in_einv_credential()
         records = []
         client = credential._l10n_in_einv_client(on_call=records.append)
@@ -469,8 +492,8 @@ class AccountMove(models.Model):
                     raise UserError(_("The IRP refuses: an e-way bill is active for this IRN. Cancel the "
                                       "e-way bill first, then the IRN.")) from exc
                 if "2270" in exc.codes:
-                    raise UserError(_l10n_in_einv_after_window_text(self)) from exc
-                raise UserError(_l10n_in_einv_explain(exc)) from exc
+                    raise UserError(self._l10n_in_einv_after_window_message()) from exc
+                raise UserError(self._l10n_in_einv_explain(exc)) from exc
             cancel_date = fields.Datetime.now()
         except pg_errors.LockNotAvailable as exc:
             raise UserError(_("The invoice is being processed by another user; try again.")) from exc
@@ -609,27 +632,3 @@ def _exchange(client, payload, doc, resolve_first):
                 except IrpError as lookup_exc:
                     return "error", lookup_exc
         return "error", exc
-
-
-# What to do about the refusals a user can fix but would not guess from NIC's text.
-HINTS = {
-    "2278": "This document number had an IRN that was cancelled; the IRP never accepts the number again. "
-            "Issue the invoice under a new number.",
-    "2176": "The IRP does not know this HSN code: correct the product's HSN/SAC code.",
-    "3028": "The IRP does not know this GSTIN even after a sync with the GST portal: check it with the customer.",
-    "3029": "The GSTIN is cancelled or inactive on the GST portal: the invoice cannot be registered for it.",
-    "2163": "The document date is outside what the IRP accepts (future, or beyond the reporting window).",
-}
-
-
-def _l10n_in_einv_explain(exc):
-    lines = [f"[{e['code']}] {e['message']}" for e in exc.errors] or [str(exc)]
-    lines += [_("What to do: %s", HINTS[code]) for code in dict.fromkeys(exc.codes) if code in HINTS]
-    return "\n".join(lines)
-
-
-def _l10n_in_einv_after_window_text(move):
-    return _("The IRN of %s was generated more than 24 hours ago: the IRP no longer allows its cancellation. "
-             "Issue a credit note against the invoice instead (Credit Note button), and generate an IRN for "
-             "that credit note.", move.name)
-
