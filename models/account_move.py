@@ -413,7 +413,9 @@ class AccountMove(models.Model):
                       "window)."),
         }
         lines = [f"[{e['code']}] {e['message']}" for e in exc.errors] or [str(exc)]
-        lines += [_("What to do: %s", hints[code]) for code in dict.fromkeys(exc.codes) if code in hints]
+        for code in dict.fromkeys(exc.codes):
+            if code in hints:
+                lines.append(_("What to do: %s", hints[code]))
         return "\n".join(lines)
 
     def _l10n_in_einv_after_window_message(self):

@@ -198,6 +198,23 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self.assertEqual(self.sandbox.count_irns(self.company.vat), before + 1)
         self.assertIn("get_irn_by_doc", move.l10n_in_einv_api_log_ids.mapped("endpoint"))
 
+    def test_sender_that_died_mid_call_is_resolved_by_look_up(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 8150.0)])
+        # a worker sent it, the IRP registered it, and the worker died before storing the reply
+        self.credential._l10n_in_einv_client().generate_irn(move._l10n_in_einv_build_payload())
+        move.sudo().l10n_in_einv_in_flight_since = fields.Datetime.now() - timedelta(minutes=2)
+        with self.assertRaisesRegex(UserError, "being sent"):
+            move.button_draft()
+        self.assertEqual(self.env["account.move"]._cron_l10n_in_einv_send(), [], "a fresh in-flight marker is skipped")
+        registered = self.sandbox.count_irns(self.company.vat)
+        move.sudo().l10n_in_einv_in_flight_since = fields.Datetime.now() - timedelta(minutes=20)
+        self.env["account.move"]._cron_l10n_in_einv_send()
+        self.assertGenerated(move)
+        self.assertEqual(self.sandbox.count_irns(self.company.vat), registered)
+        endpoints = move.l10n_in_einv_api_log_ids.mapped("endpoint")
+        self.assertIn("get_irn_by_doc", endpoints)
+        self.assertNotIn("generate_irn", endpoints, "looked up, not resent")
+
     def test_outage_goes_to_retry_then_cron_sends(self):
         self.sandbox.set_faults([{"kind": "http_error", "status": 503, "endpoint": "generate_irn"}])
         move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 8200.0)]))
