@@ -7,6 +7,8 @@ sum of the items, TotInvVal = the invoice total. Taxes are computed once per lin
 Odoo 18's base-line helpers and rounded against the move's own tax lines, so the
 payload agrees with the accounting to the paisa.
 """
+import logging
+import os
 import re
 from collections import defaultdict
 from datetime import datetime
@@ -19,6 +21,9 @@ from odoo.tools import float_round
 from ..irp import gstin as gstin_rules
 from ..irp import masters
 from ..irp import validation
+
+_logger = logging.getLogger(__name__)
+_hsn_master_cache = {}  # {"version": (path, mtime), "known": callable}, shared by the process
 
 IST = pytz.timezone("Asia/Kolkata")
 
@@ -617,6 +622,22 @@ class AccountMove(models.Model):
         payload, items, build_problems = self._l10n_in_einv_build()
         return self._l10n_in_einv_check(payload, items, build_problems), payload
 
+    def _l10n_in_einv_hsn_master(self):
+        """The HSN/SAC master the IRP checks codes against (2176), when one is configured:
+        a file named by the system parameter l10n_in_einvoice.hsn_master_path (JSON
+        [{"hsn_code": ...}] or one code per line). Loaded once per file version."""
+        path = self.env["ir.config_parameter"].sudo().get_param("l10n_in_einvoice.hsn_master_path")
+        if not path:
+            return None
+        try:
+            version = (path, os.stat(path).st_mtime_ns)
+        except OSError:
+            _logger.warning("HSN master %s cannot be read; HSN codes are checked for shape only", path)
+            return None
+        if _hsn_master_cache.get("version") != version:
+            _hsn_master_cache.update(version=version, known=validation.load_hsn_master(path))
+        return _hsn_master_cache["known"]
+
     def _l10n_in_einv_check(self, payload, items, build_problems):
         problems, covered = [], set()
         company = self.company_id
@@ -694,7 +715,8 @@ class AccountMove(models.Model):
 
         # The IRP's own schema and business rules, on the payload itself.
         today = datetime.now(IST).date()
-        for problem in validation.validate_invoice(payload, today=today, require_check_digit=strict):
+        for problem in validation.validate_invoice(payload, today=today, require_check_digit=strict,
+                                                   hsn_known=self._l10n_in_einv_hsn_master()):
             path = str(getattr(problem, "path", "") or "")
             if any(path == done or path.startswith(done + ".") or path.startswith(done + "[") for done in covered):
                 continue

@@ -1,3 +1,6 @@
+import json
+import os
+import tempfile
 from datetime import timedelta
 
 from odoo import fields
@@ -138,6 +141,17 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self.assertIn("HSN", message)
         self.assertIn("4000", message)
         self.assertFalse(move.l10n_in_einv_api_log_ids, "nothing may reach the IRP")
+
+    def test_hsn_master_stops_codes_the_irp_does_not_know(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as master_file:
+            json.dump([{"hsn_code": "84713010"}, {"hsn_code": "998314"}], master_file)
+        self.addCleanup(os.unlink, master_file.name)
+        self.env["ir.config_parameter"].set_param("l10n_in_einvoice.hsn_master_path", master_file.name)
+        known = self._invoice(self.partner_intra, [(self.product_laptop, 1, 1000.0)])
+        self.assertEqual(known._l10n_in_einv_preflight(), [])
+        unknown = self._invoice(self.partner_intra, [(self.product_rice, 1, 1000.0)])
+        problems = unknown._l10n_in_einv_preflight()
+        self.assertTrue(any("10063020" in problem and "2176" in problem for problem in problems), problems)
 
     # --- session --------------------------------------------------------------------------
 
