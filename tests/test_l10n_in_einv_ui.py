@@ -33,3 +33,23 @@ class TestEinvoiceTour(L10nInEinvoiceCommon, HttpCase):
         image = document[0].render(scale=4).to_pil()
         decoded = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
         self.assertIn(move.l10n_in_einv_signed_qr, decoded)
+
+    def test_documented_rpc_entry_points(self):
+        """The README's XML-RPC example, as an integrator would run it."""
+        moves = self.env["account.move"].browse([
+            self._invoice(self.partner_intra, [(self.product_laptop, 1, 1000.0 * i)]).id for i in (1, 2)])
+        db, login = self.env.cr.dbname, "accountman"
+        uid = self.xmlrpc_common.authenticate(db, login, login, {})
+        ids = self.xmlrpc_object.execute_kw(db, uid, login, "account.move", "search", [[
+            ("id", "in", moves.ids), ("l10n_in_einv_state", "in", ["to_send", "retry"])]])
+        self.assertEqual(sorted(ids), sorted(moves.ids))
+        result = self.xmlrpc_object.execute_kw(db, uid, login, "account.move", "action_l10n_in_einv_generate", [ids])
+        self.assertEqual(result["params"]["type"], "success", result["params"]["message"])
+        rows = self.xmlrpc_object.execute_kw(db, uid, login, "account.move", "read", [ids], {"fields": [
+            "l10n_in_einv_state", "l10n_in_einv_irn", "l10n_in_einv_ack_no", "l10n_in_einv_ack_date",
+            "l10n_in_einv_signed_invoice", "l10n_in_einv_signed_qr"]})
+        for row in rows:
+            self.assertEqual(row["l10n_in_einv_state"], "generated")
+            self.assertEqual(len(row["l10n_in_einv_irn"]), 64)
+            self.assertTrue(row["l10n_in_einv_ack_no"] and row["l10n_in_einv_ack_date"])
+            self.assertEqual(row["l10n_in_einv_signed_qr"].count("."), 2, "a compact JWS")
