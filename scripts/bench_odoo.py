@@ -92,6 +92,26 @@ try:
     sent = len(bulk.filtered(lambda m: m.l10n_in_einv_state == "generated"))
     print(f"Odoo: bulk send of 40 invoices, IRP latency 250 ms, 4 parallel calls: {wall:.2f} s wall "
           f"({sent} generated; serial would take >= {40 * 0.25:.0f} s)")
+
+    # Memory with many invoices pending: the scheduled action fetches ids only and
+    # drops the ORM cache after each batch of 50, so its peak should not grow with
+    # the queue. (The bench thread passes for a test thread, so the cron does not
+    # commit and everything here is rolled back; commits do not change Python memory.)
+    import threading
+    import tracemalloc
+    threading.current_thread().testing = True
+    for pending in (200, 1000):
+        env["account.move"].browse([post_invoice(2).id for _ in range(pending)])
+        env.flush_all()
+        env.invalidate_all()
+        tracemalloc.start()
+        started = time.perf_counter()
+        report = env["account.move"]._cron_l10n_in_einv_send(batch_size=50)
+        wall = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"Odoo: scheduled action with {pending} invoices pending: {len(report)} sent in {wall:.1f} s, "
+              f"peak Python memory {peak / 2**20:.1f} MiB (timed under tracemalloc, which slows Python)")
 finally:
     env.cr.rollback()
     sandbox.stop()
