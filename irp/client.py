@@ -91,7 +91,7 @@ class CallRecord:
     error_codes: list = field(default_factory=list)
     request_text: str = ""
     response_text: str = ""
-    request_headers: dict = field(default_factory=dict)
+    request_headers: dict = field(default_factory=dict, repr=False)
     error_kind: str = None
     error_message: str = None
 
@@ -177,11 +177,12 @@ def mask(obj):
     return obj
 
 
-def _mask_headers(headers):
+def _mask_headers(headers, also_secret=()):
     masked = {}
     for name, value in headers.items():
         lowered = name.lower()
-        secret = lowered in SECRET_KEYS or any(hint in lowered for hint in _SECRET_HEADER_HINTS)
+        secret = (lowered in SECRET_KEYS or lowered in also_secret
+                  or any(hint in lowered for hint in _SECRET_HEADER_HINTS))
         masked[name] = MASK if secret and value else value
     return masked
 
@@ -252,7 +253,11 @@ class IrpClient:
         extra = dict(config.extra_headers or {})
         self._auth_headers = {**common, "Content-Type": "application/json", "Accept": "application/json", **extra}
         self._call_headers = {**self._auth_headers, "user_name": config.user_name}
+        # a GSP's extra headers usually carry its API key: their values are secrets too
+        self._extra_header_names = {name.lower() for name in extra}
         self._secret_texts = {s for s in (config.password, config.client_secret) if s and len(s) >= 4}
+        # (only values long enough to be keys: scrubbing "true" or "nic1" everywhere would garble the log)
+        self._secret_texts |= {str(value) for value in extra.values() if value and len(str(value)) >= 8}
         self._secret_lock = threading.Lock()
         # HTTP sessions: shared, or one per thread from a factory
         if isinstance(http, requests.Session):
@@ -380,7 +385,7 @@ class IrpClient:
                     ok=failure is None and reply is not None,
                     error_codes=failure.codes if failure else [],
                     request_text=self._scrub(request_log), response_text=self._scrub(response_log),
-                    request_headers=_mask_headers(headers),
+                    request_headers=_mask_headers(headers, self._extra_header_names),
                     error_kind=failure.kind if failure else None,
                     error_message=self._scrub(str(failure)) if failure else None,
                 ))
@@ -695,7 +700,8 @@ def build_irn_result(data, info, keyring, endpoint="", expect=None):
         ack_date=parse_ist(_get(data, "AckDt") or _get(invoice_data, "AckDt")),
         signed_invoice=signed_invoice,
         signed_qr_code=signed_qr,
-        status=_get(data, "Status") or "ACT",
+        # get-by-IRN replies may carry no Status: unknown, never assumed active
+        status=_get(data, "Status") or None,
         ewb_no=number_text(_get(data, "EwbNo")),
         ewb_date=parse_ist(_get(data, "EwbDt")),
         ewb_valid_till=parse_ist(_get(data, "EwbValidTill")),

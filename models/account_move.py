@@ -2,15 +2,12 @@ import base64
 import io
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta, timezone
 
 import qrcode
-from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import mute_logger
+from odoo.exceptions import AccessError, UserError
 
 from ..irp import crypto
 from ..irp import errors as irp_errors
@@ -29,12 +26,14 @@ EINV_STATES = [
 CANCEL_REASONS = [("1", "Duplicate"), ("2", "Data entry mistake"), ("3", "Order cancelled"), ("4", "Others")]
 CANCEL_WINDOW = timedelta(hours=24)
 # An in-flight marker older than this means the sender died mid-call: the
-# outcome is unknown and the IRP is asked before anything is sent again.
-IN_FLIGHT_TIMEOUT = timedelta(minutes=10)
+# outcome is unknown and the IRP is asked before anything is sent again. It must
+# outlast a whole batch (50 invoices, a few calls each, up to a minute per call).
+IN_FLIGHT_TIMEOUT = timedelta(hours=1)
 MAX_ATTEMPTS = 8
 BACKOFF_MINUTES = [1, 2, 5, 10, 30, 60, 120, 240]
 CIRCUIT_THRESHOLD = 3
 CIRCUIT_PAUSE = timedelta(minutes=5)
+AUTH_PAUSE = timedelta(minutes=30)  # credentials refused: wait for someone to fix them
 
 
 def _utc_naive(value):
@@ -106,10 +105,11 @@ class AccountMove(models.Model):
         if to_queue:
             to_queue.write({"l10n_in_einv_state": "to_send", "l10n_in_einv_error": False,
                             "l10n_in_einv_error_codes": False, "l10n_in_einv_attempts": 0})
-            # Failures are stored on the invoice, never raised, so sending cannot undo
-            # the posting; should the posting roll back after an IRN was issued, the
-            # next send adopts it through the duplicate check (2150).
-            to_queue.filtered(lambda m: m.company_id.l10n_in_einv_send_on_post)._l10n_in_einv_send(commit=False)
+            # Sent by the scheduled action, right after this transaction commits: an IRN
+            # must never be issued for a posting that could still roll back (its number
+            # would be reused for another document).
+            if to_queue.filtered(lambda m: m.company_id.l10n_in_einv_send_on_post):
+                self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
         return posted
 
     def _l10n_in_einv_has_active_irn(self):
@@ -132,6 +132,11 @@ class AccountMove(models.Model):
                 moves=", ".join(active.mapped("name")), action=action))
         if self.filtered(lambda m: m.l10n_in_einv_in_flight_since):
             raise UserError(_("The invoice is being sent to the IRP right now; try again in a moment."))
+        unknown = self.filtered("l10n_in_einv_outcome_unknown")
+        if unknown:
+            raise UserError(_(
+                "The IRP may hold an IRN for %(moves)s (a reply was lost). Use Refresh from IRP first, so that "
+                "an IRN it holds can be cancelled in time.", moves=", ".join(unknown.mapped("name"))))
 
     # --- public entry point -------------------------------------------------------------
 
@@ -141,6 +146,7 @@ class AccountMove(models.Model):
         Works on many records. Invoices already generated are left alone. Returns
         a notification summarising the outcome per invoice.
         """
+        self._l10n_in_einv_check_rights()
         candidates = self.filtered(lambda m: m.l10n_in_einv_state in ("to_send", "error", "retry"))
         if len(self) == 1 and not candidates:
             applicable, reason = self._l10n_in_einv_applicability()
@@ -148,8 +154,16 @@ class AccountMove(models.Model):
         report = candidates._l10n_in_einv_send(commit=False, raise_problems=len(self) == 1)
         return self._l10n_in_einv_notify(report)
 
+    def _l10n_in_einv_check_rights(self):
+        """The buttons' groups, enforced for RPC callers too: sending uses the credential
+        as superuser, so who may trigger it is checked here."""
+        if not self.env.su and not self.env.user.has_group("l10n_in_einvoice.group_l10n_in_einvoice_user"):
+            raise AccessError(_("Only e-invoicing users may send documents to the IRP."))
+        self.check_access("write")
+
     def _l10n_in_einv_bulk_generate(self):
         """List action: send the selected invoices that still need an IRN, report per invoice."""
+        self._l10n_in_einv_check_rights()
         pending = self.filtered(lambda m: m.state == "posted" and m.l10n_in_einv_state in ("to_send", "error", "retry"))
         if not pending:
             raise UserError(_("None of the selected invoices needs an IRN."))
@@ -170,20 +184,29 @@ class AccountMove(models.Model):
 
     # --- sending ------------------------------------------------------------------------
 
-    def _l10n_in_einv_lock(self):
-        """Lock the rows; return those we hold and that are still to be sent."""
+    def _l10n_in_einv_try_lock(self):
+        """Row-lock these moves for this transaction; return those we got."""
         if not self:
             return self
-        # in a savepoint: a refused lock must not abort the caller's transaction; and
-        # an expected refusal is not worth an ERROR line in the server log
-        with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
-            self.env.cr.execute("SELECT id FROM account_move WHERE id IN %s FOR UPDATE NOWAIT", [tuple(self.ids)])
+        self.env.cr.execute("SELECT id FROM account_move WHERE id IN %s FOR UPDATE SKIP LOCKED",
+                            [tuple(self.ids)])
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _l10n_in_einv_lock(self):
+        """Lock the rows we can; return (held moves still to send, moves another sender holds).
+
+        SKIP LOCKED: one invoice held elsewhere (a double click, another worker, a
+        payment being registered) never holds up the rest of a batch.
+        """
+        held = self._l10n_in_einv_try_lock()
+        busy = self - held
+        self = held  # noqa: PLW0642 - from here on, only what we hold
         self.invalidate_recordset()
         stale = fields.Datetime.now() - IN_FLIGHT_TIMEOUT
         fresh = self.filtered(lambda m: m.l10n_in_einv_in_flight_since and m.l10n_in_einv_in_flight_since > stale)
         for move in (self - fresh).filtered("l10n_in_einv_in_flight_since"):
             move.l10n_in_einv_outcome_unknown = True  # its sender died mid-call
-        return (self - fresh).filtered(lambda m: m.l10n_in_einv_state in ("to_send", "error", "retry"))
+        return (self - fresh).filtered(lambda m: m.l10n_in_einv_state in ("to_send", "error", "retry")), busy
 
     def _l10n_in_einv_send(self, commit=True, raise_problems=False):
         """Send these moves; returns [(name, outcome text)].
@@ -207,12 +230,9 @@ class AccountMove(models.Model):
         return report
 
     def _l10n_in_einv_send_with(self, credential, commit, raise_problems=False):
-        report = []
-        try:
-            moves = self._l10n_in_einv_lock()
-        except pg_errors.LockNotAvailable:
-            skipped = _("being sent by another user; skipped")
-            return [(name, skipped) for name in self.mapped("name")]
+        moves, busy = self._l10n_in_einv_lock()
+        skipped = _("being sent by another user; skipped")
+        report = [(name, skipped) for name in busy.mapped("name")]
         jobs = []
         for move in moves:
             problems, payload = move._l10n_in_einv_prepare()
@@ -262,22 +282,14 @@ class AccountMove(models.Model):
                  m.l10n_in_einv_outcome_unknown) for m, payload in jobs]
         payloads = {m.id: payload for m, payload in jobs}
         workers = max(1, min(credential.company_id.l10n_in_einv_parallel_calls or 4, len(work)))
-        if workers == 1:
-            outcomes = map(run, work)
-        else:
-            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="l10n_in_einv")
-            outcomes = pool.map(run, work)
-        try:
-            for move_id, outcome, records in outcomes:
-                move = self.browse(move_id)
-                self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=move)
-                report.append((move.name, move._l10n_in_einv_apply(outcome, payloads[move_id])))
-                credential._l10n_in_einv_flush_session()
-                if commit:
-                    self.env.cr.commit()
-        finally:
-            if workers > 1:
-                pool.shutdown(wait=True)
+        outcomes = map(run, work) if workers == 1 else credential._l10n_in_einv_pool(workers).map(run, work)
+        for move_id, outcome, records in outcomes:
+            move = self.browse(move_id)
+            self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=move)
+            report.append((move.name, move._l10n_in_einv_apply(outcome, payloads[move_id])))
+            credential._l10n_in_einv_flush_session()
+            if commit:
+                self.env.cr.commit()
         return report
 
     def _l10n_in_einv_apply(self, outcome, payload):
@@ -297,25 +309,47 @@ class AccountMove(models.Model):
             # not sent: the IRP failed several calls in a row in this run
             self.write({"l10n_in_einv_state": "retry",
                         "l10n_in_einv_next_attempt": fields.Datetime.now() + CIRCUIT_PAUSE,
-                        "l10n_in_einv_error": _("Not sent: the IRP failed %d calls in a row; waiting before trying "
-                                                "again.", CIRCUIT_THRESHOLD)})
+                        "l10n_in_einv_error": _("Not sent in this run: the IRP kept failing or refused our "
+                                                "credentials; waiting before trying again.")})
             return _("deferred, the IRP is failing")
         if kind == "untrusted":
-            # the IRP may hold an IRN, but its reply failed the signature check: store
-            # nothing from it, and look the document up first next time
-            self.l10n_in_einv_outcome_unknown = True
-            message = _("The IRP's reply failed the signature check (%(error)s), so nothing was stored. Check the "
-                        "IRP signing certificate in the e-invoicing credentials, then use Refresh from IRP.",
-                        error=exc)
-            self._l10n_in_einv_set_error(message, codes="signature")
-            return message
+            # The IRP may hold an IRN, but its reply failed the signature check: store
+            # nothing from it, keep looking it up (never resending) until the
+            # certificate is fixed, and tell someone now: NIC serves it for 2 days only.
+            message = _("The IRP's reply failed the signature check (%(error)s), so nothing was stored. The IRP "
+                        "reported IRN %(irn)s, Ack No %(ack)s. Configure the current IRP signing certificate in "
+                        "the e-invoicing credentials within 2 days; the invoice is looked up again automatically.",
+                        error=exc, irn=getattr(exc, "irn", None) or "?", ack=getattr(exc, "ack_no", None) or "?")
+            self._l10n_in_einv_schedule_activity(message)
+            return self._l10n_in_einv_schedule_retry(message, "signature", unknown=True)
         if kind == "crash":
-            self.l10n_in_einv_outcome_unknown = True
-            self._l10n_in_einv_set_error(_("Unexpected failure while sending (%s). The next attempt looks the "
-                                           "document up at the IRP first.", exc), codes="internal")
-            return str(exc)
+            _logger.error("E-invoice: %s failed unexpectedly: %s", self.name, exc)
+            return self._l10n_in_einv_schedule_retry(
+                _("Unexpected failure while sending (%s); the IRP is asked before anything is sent again.", exc),
+                "internal", unknown=True)
+        if kind == "duplicate_unverifiable":
+            duplicate = exc.duplicate or {}
+            message = _(
+                "The IRP already holds IRN %(irn)s (Ack No %(ack)s of %(date)s) for this document number, registered "
+                "more than 2 days ago: the IRP no longer serves its signed copy (2283), so it cannot be checked "
+                "against this invoice and was not adopted. If it is this invoice, it is already reported; "
+                "otherwise issue this invoice under a new number.",
+                irn=duplicate.get("Irn"), ack=duplicate.get("AckNo"), date=duplicate.get("AckDt"))
+            self._l10n_in_einv_set_error(message, codes="2150,2283")
+            return message
+        if exc.kind == irp_errors.AUTH:
+            # not the invoice's fault: wait for the credentials, spend no attempt
+            message = _("The IRP refused our credentials: %s Fix them in the e-invoicing credentials (Test "
+                        "connection); sending resumes automatically.", self._l10n_in_einv_explain(exc))
+            self.write({"l10n_in_einv_state": "retry", "l10n_in_einv_error": message,
+                        "l10n_in_einv_error_codes": ",".join(exc.codes) or "auth",
+                        "l10n_in_einv_next_attempt": fields.Datetime.now() + AUTH_PAUSE})
+            self._l10n_in_einv_schedule_activity(message)
+            return message
         if exc.kind in (irp_errors.TRANSIENT, irp_errors.UNKNOWN_OUTCOME):
-            return self._l10n_in_einv_schedule_retry(exc)
+            return self._l10n_in_einv_schedule_retry(
+                _("Temporary IRP problem, retrying automatically: %s", exc), ",".join(exc.codes) or exc.kind,
+                retry_after=exc.retry_after, unknown=exc.kind == irp_errors.UNKNOWN_OUTCOME)
         self._l10n_in_einv_set_error(self._l10n_in_einv_explain(exc), codes=",".join(exc.codes))
         return _("IRP refused: %s", exc)
 
@@ -343,7 +377,7 @@ class AccountMove(models.Model):
             "l10n_in_einv_ack_date": _utc_naive(result.ack_date),
             "l10n_in_einv_signed_invoice": result.signed_invoice,
             "l10n_in_einv_signed_qr": result.signed_qr_code,
-            "l10n_in_einv_irp_status": result.status,
+            "l10n_in_einv_irp_status": result.status or False,
             "l10n_in_einv_ewb_no": result.ewb_no and str(result.ewb_no) or False,
             "l10n_in_einv_ewb_date": _utc_naive(result.ewb_date),
             "l10n_in_einv_ewb_valid_till": _utc_naive(result.ewb_valid_till),
@@ -362,25 +396,26 @@ class AccountMove(models.Model):
             move._l10n_in_einv_note(_("E-invoice not generated: %s", message))
             move._l10n_in_einv_schedule_activity(message)
 
-    def _l10n_in_einv_schedule_retry(self, exc):
+    def _l10n_in_einv_schedule_retry(self, reason, codes, retry_after=0, unknown=False):
+        """Leave the invoice for the scheduled action, with backoff; after MAX_ATTEMPTS
+        it stops in error for a person. `unknown`: the IRP may hold an IRN, so the
+        next attempt looks the document up before sending anything."""
         attempts = self.l10n_in_einv_attempts + 1
-        unknown = exc.kind == irp_errors.UNKNOWN_OUTCOME
+        unknown = unknown or self.l10n_in_einv_outcome_unknown
         if attempts >= MAX_ATTEMPTS:
-            self.l10n_in_einv_outcome_unknown = unknown or self.l10n_in_einv_outcome_unknown
-            self.l10n_in_einv_attempts = attempts
-            self._l10n_in_einv_set_error(_("The IRP did not answer after %(n)d attempts (%(error)s). The next "
-                                           "attempt will first look the document up at the IRP.",
-                                           n=attempts, error=exc), codes=",".join(exc.codes) or "transient")
+            self.write({"l10n_in_einv_attempts": attempts, "l10n_in_einv_outcome_unknown": unknown})
+            self._l10n_in_einv_set_error(_("Given up after %(n)d attempts: %(reason)s The next attempt (Generate "
+                                           "IRN) first looks the document up at the IRP.", n=attempts, reason=reason),
+                                         codes=codes)
             return _("gave up after %d attempts", attempts)
-        delay = max(BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1] * 60, exc.retry_after or 0)
+        delay = max(BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1] * 60, retry_after or 0)
         self.write({
             "l10n_in_einv_state": "retry", "l10n_in_einv_attempts": attempts,
             "l10n_in_einv_next_attempt": fields.Datetime.now() + timedelta(seconds=delay),
-            "l10n_in_einv_outcome_unknown": unknown or self.l10n_in_einv_outcome_unknown,
-            "l10n_in_einv_error": _("Temporary IRP problem, retrying automatically: %s", exc),
-            "l10n_in_einv_error_codes": ",".join(exc.codes) or exc.kind,
+            "l10n_in_einv_outcome_unknown": unknown, "l10n_in_einv_error": reason,
+            "l10n_in_einv_error_codes": codes,
         })
-        return _("IRP unavailable, retry %(n)d scheduled in %(minutes)d min", n=attempts, minutes=delay // 60)
+        return _("retry %(n)d scheduled in %(minutes)d min", n=attempts, minutes=delay // 60)
 
     def _l10n_in_einv_note(self, body):
         """Chatter note signed by OdooBot: an IRN outcome must be recorded even when the
@@ -428,6 +463,7 @@ class AccountMove(models.Model):
     def action_l10n_in_einv_refresh(self):
         """Ask the IRP what it holds for this document (by IRN, else by document details)."""
         self.ensure_one()
+        self._l10n_in_einv_check_rights()
         credential = self.company_id._l10n_in_einv_credential()
         if not credential:
             raise UserError(_("No IRP credentials for GSTIN %s.", self.company_id.vat))
@@ -447,6 +483,8 @@ class AccountMove(models.Model):
             if mismatch:
                 self._l10n_in_einv_set_error(mismatch, codes="2150")
                 outcome = ("danger", mismatch)
+            elif self.l10n_in_einv_irn and not result.status:
+                outcome = ("info", _("The IRP holds IRN %s; its reply does not say whether it is active.", result.irn))
             elif self.l10n_in_einv_irn:
                 vals = {"l10n_in_einv_irp_status": result.status}
                 if result.status == "CNL" and self.l10n_in_einv_state != "cancelled":
@@ -473,42 +511,59 @@ class AccountMove(models.Model):
         }
 
     def _l10n_in_einv_cancel(self, reason, remark):
-        """Cancel the IRN at the IRP. Raises UserError with the way out when refused."""
+        """Cancel the IRN at the IRP. Returns (cancelled, message).
+
+        Checks that need no call raise UserError. Once the IRP was called, nothing
+        is raised (that would roll back the API log): a refusal is returned with
+        the way out, and a lost reply is resolved by asking the IRP for the status.
+        """
         self.ensure_one()
+        self._l10n_in_einv_check_rights()
         if self.l10n_in_einv_state != "generated":
             raise UserError(_("Only a generated IRN can be cancelled."))
         if not self.l10n_in_einv_cancellable:
             raise UserError(self._l10n_in_einv_after_window_message())
+        if not self._l10n_in_einv_try_lock():
+            raise UserError(_("The invoice is being processed by another user; try again."))
         credential = self.company_id._l10n_in_einv_credential()
         records = []
         client = credential._l10n_in_einv_client(on_call=records.append)
+        cancel_date, refusal = False, False
         try:
-            self._l10n_in_einv_lock()
-            result = client.cancel_irn(self.l10n_in_einv_irn, reason, remark)
-            cancel_date = _utc_naive(result.cancel_date)
+            cancel_date = _utc_naive(client.cancel_irn(self.l10n_in_einv_irn, reason, remark).cancel_date)
         except IrpError as exc:
-            if "9999" not in exc.codes:  # 9999: already cancelled at the IRP: record it
-                self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=self)
-                credential._l10n_in_einv_flush_session()
-                if "2230" in exc.codes:
-                    raise UserError(_("The IRP refuses: an e-way bill is active for this IRN. Cancel the "
-                                      "e-way bill first, then the IRN.")) from exc
-                if "2270" in exc.codes:
-                    raise UserError(self._l10n_in_einv_after_window_message()) from exc
-                raise UserError(self._l10n_in_einv_explain(exc)) from exc
-            cancel_date = fields.Datetime.now()
-        except pg_errors.LockNotAvailable as exc:
-            raise UserError(_("The invoice is being processed by another user; try again.")) from exc
-        self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=self)
-        credential._l10n_in_einv_flush_session()
+            if "9999" in exc.codes:  # already cancelled at the IRP: record it
+                cancel_date = fields.Datetime.now()
+            elif exc.kind in (irp_errors.TRANSIENT, irp_errors.UNKNOWN_OUTCOME):
+                try:  # the cancel may have been committed: ask
+                    if client.get_irn(self.l10n_in_einv_irn).status == "CNL":
+                        cancel_date = fields.Datetime.now()
+                except IrpError:
+                    pass
+                refusal = not cancel_date and _("The IRP did not answer (%s). The IRN is still active; try again "
+                                                "in a moment.", exc)
+            elif "2230" in exc.codes:
+                refusal = _("The IRP refuses: an e-way bill is active for this IRN. Cancel the e-way bill "
+                            "first, then the IRN.")
+            elif "2270" in exc.codes:
+                refusal = self._l10n_in_einv_after_window_message()
+            else:
+                refusal = self._l10n_in_einv_explain(exc)
+        finally:
+            self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=self)
+            credential._l10n_in_einv_flush_session()
+        if refusal:
+            self._l10n_in_einv_note(_("IRN cancellation refused: %s", refusal))
+            return False, refusal
         self.write({
             "l10n_in_einv_state": "cancelled", "l10n_in_einv_irp_status": "CNL",
             "l10n_in_einv_cancel_reason": reason, "l10n_in_einv_cancel_remark": remark,
             "l10n_in_einv_cancel_date": cancel_date,
         })
-        self._l10n_in_einv_note(_("IRN %(irn)s cancelled at the IRP (%(reason)s: %(remark)s).",
-                                 irn=self.l10n_in_einv_irn, reason=dict(CANCEL_REASONS)[reason], remark=remark))
-        return True
+        message = _("IRN %(irn)s cancelled at the IRP (%(reason)s: %(remark)s).",
+                    irn=self.l10n_in_einv_irn, reason=dict(CANCEL_REASONS)[reason], remark=remark)
+        self._l10n_in_einv_note(message)
+        return True, message
 
     def action_l10n_in_einv_open_api_logs(self):
         self.ensure_one()
@@ -575,9 +630,10 @@ class _CircuitBreaker:
 
     def record(self, outcome):
         kind, value = outcome
-        failed = kind == "error" and value.kind in (irp_errors.TRANSIENT, irp_errors.UNKNOWN_OUTCOME)
+        failing = kind == "error" and value.kind in (irp_errors.TRANSIENT, irp_errors.UNKNOWN_OUTCOME)
+        refused = kind == "error" and value.kind == irp_errors.AUTH  # every further call would be refused too
         with self._lock:
-            self._failures = self._failures + 1 if failed else 0
+            self._failures = CIRCUIT_THRESHOLD if refused else self._failures + 1 if failing else 0
 
 
 # --- helpers outside the model --------------------------------------------------------------
@@ -626,11 +682,14 @@ def _exchange(client, payload, doc, resolve_first):
             except IrpError as retry_exc:
                 return "error", retry_exc
         if exc.kind == irp_errors.DUPLICATE and exc.duplicate:
-            try:
-                return "result", client.get_irn(exc.duplicate["Irn"])
-            except IrpError:
+            lookups, existing_irn = [], exc.duplicate["Irn"]
+            for lookup in (lambda: client.get_irn(existing_irn),
+                           lambda: client.get_irn_by_doc(doc_type, doc_no, doc_date)):
                 try:
-                    return "result", client.get_irn_by_doc(doc_type, doc_no, doc_date)
+                    return "result", lookup()
                 except IrpError as lookup_exc:
-                    return "error", lookup_exc
+                    lookups.append(lookup_exc)
+            if any("2283" in lookup_exc.codes for lookup_exc in lookups):
+                return "duplicate_unverifiable", exc
+            return "error", lookups[-1]
         return "error", exc

@@ -2,6 +2,7 @@ import base64
 import json
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import requests
@@ -183,9 +184,10 @@ class L10nInEinvoiceCredential(models.Model):
         return super().unlink()
 
     def _l10n_in_einv_forget_clients(self):
-        with _clients_lock:
-            for credential in self:
-                _clients.pop((self.env.cr.dbname, credential.id), None)
+        for credential in self:
+            with _clients_lock:
+                entry = _clients.pop((self.env.cr.dbname, credential.id), None)
+            _release(entry)
 
     # --- the client -----------------------------------------------------------
 
@@ -201,9 +203,11 @@ class L10nInEinvoiceCredential(models.Model):
         with _clients_lock:
             entry = _clients.get(key)
         if entry is None or entry["fingerprint"] != fingerprint:
-            entry = dict(self._l10n_in_einv_build_client(), fingerprint=fingerprint)
+            entry = dict(self._l10n_in_einv_build_client(), fingerprint=fingerprint, pools={})
             with _clients_lock:
+                stale = _clients.get(key)
                 _clients[key] = entry
+            _release(stale)
         entry["hook"].bind(on_call)
         return entry["client"]
 
@@ -212,6 +216,17 @@ class L10nInEinvoiceCredential(models.Model):
         return hash((stored.base_url, stored.client_id, stored.client_secret_encrypted, stored.user_name,
                      stored.password_encrypted, stored.extra_headers_encrypted, stored.encryption_public_key,
                      stored.signing_certificate, stored.connect_timeout, stored.read_timeout, stored.gstin))
+
+    def _l10n_in_einv_pool(self, workers):
+        """The worker threads of bulk sends, kept with the client: each thread keeps its
+        own HTTP connection, so fresh threads per run would pile up sockets."""
+        entry = _clients[(self.env.cr.dbname, self.id)]
+        with _clients_lock:
+            pool = entry["pools"].get(workers)
+            if pool is None:
+                pool = entry["pools"][workers] = ThreadPoolExecutor(
+                    max_workers=workers, thread_name_prefix=f"l10n_in_einv_{self.gstin}")
+        return pool
 
     def _l10n_in_einv_call_hook(self):
         """Bind a worker thread's collector with `hook.bind(list.append)`."""
@@ -303,6 +318,15 @@ class L10nInEinvoiceCredential(models.Model):
         self.sudo().write({"session_encrypted": False, "token_expiry": False})
         self._l10n_in_einv_forget_clients()
         return True
+
+
+def _release(entry):
+    """Close a client that is no longer used: its pools' threads and HTTP sessions."""
+    if not entry:
+        return
+    for pool in entry.get("pools", {}).values():
+        pool.shutdown(wait=False)
+    entry["client"].close()
 
 
 class _CallHook(threading.local):

@@ -204,6 +204,16 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self.assertIn("NOT adopted", move.l10n_in_einv_error)
         self.assertFalse(move.l10n_in_einv_irn)
 
+    def test_duplicate_older_than_two_days_is_reported_not_adopted(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 7100.0)])
+        existing = self.credential._l10n_in_einv_client().generate_irn(move._l10n_in_einv_build_payload())
+        self.sandbox.advance_clock(days=3)  # the IRP no longer serves it (2283)
+        self._generate(move)
+        self.assertEqual(move.l10n_in_einv_state, "error")
+        self.assertEqual(move.l10n_in_einv_error_codes, "2150,2283")
+        self.assertIn(existing.irn, move.l10n_in_einv_error, "the user is told which IRN the IRP holds")
+        self.assertFalse(move.l10n_in_einv_irn)
+
     def test_reply_lost_after_commit_gives_one_irn(self):
         before = self.sandbox.count_irns(self.company.vat)
         self.sandbox.set_faults([{"kind": "drop_after_commit", "endpoint": "generate_irn", "times": 1}])
@@ -221,7 +231,7 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
             move.button_draft()
         self.assertEqual(self.env["account.move"]._cron_l10n_in_einv_send(), [], "a fresh in-flight marker is skipped")
         registered = self.sandbox.count_irns(self.company.vat)
-        move.sudo().l10n_in_einv_in_flight_since = fields.Datetime.now() - timedelta(minutes=20)
+        move.sudo().l10n_in_einv_in_flight_since = fields.Datetime.now() - timedelta(hours=2)
         self.env["account.move"]._cron_l10n_in_einv_send()
         self.assertGenerated(move)
         self.assertEqual(self.sandbox.count_irns(self.company.vat), registered)
@@ -266,8 +276,9 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         good = self.credential.signing_certificate
         self.credential.signing_certificate = foreign
         move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 8500.0)]))
-        self.assertEqual(move.l10n_in_einv_state, "error")
+        self.assertEqual(move.l10n_in_einv_state, "retry", "looked up again automatically, never resent")
         self.assertIn("signature", move.l10n_in_einv_error)
+        self.assertTrue(move.activity_ids, "someone must fix the certificate within 2 days")
         self.assertFalse(move.l10n_in_einv_irn or move.l10n_in_einv_signed_invoice)
         self.assertTrue(move.l10n_in_einv_outcome_unknown)
         registered = self.sandbox.count_irns(self.company.vat)
@@ -289,8 +300,35 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
 
     def test_send_on_post(self):
         self.company.l10n_in_einv_send_on_post = True
+        cron = self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 8400.0)])
+        self.assertEqual(move.l10n_in_einv_state, "to_send", "never sent inside the posting transaction")
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1,
+                         "the scheduled action is woken up for it")
+        self.env["account.move"]._cron_l10n_in_einv_send()
         self.assertGenerated(move)
+
+    def test_refused_credentials_pause_the_queue_without_an_auth_storm(self):
+        self.credential.write({"password": "not-the-password"})
+        self.credential.action_clear_session()
+        moves = self.env["account.move"].browse(
+            [self._invoice(self.partner_intra, [(self.product_laptop, 1, 100.0 * i)]).id for i in range(1, 6)])
+        self.env["account.move"]._cron_l10n_in_einv_send()
+        auth_calls = self.env["l10n_in.einvoice.api.log"].search_count(
+            [("credential_id", "=", self.credential.id), ("endpoint", "=", "authenticate")])
+        self.assertLessEqual(auth_calls, self.company.l10n_in_einv_parallel_calls, "no authentication per invoice")
+        self.assertEqual(set(moves.mapped("l10n_in_einv_state")), {"retry"}, "resumes once credentials are fixed")
+        self.assertEqual(set(moves.mapped("l10n_in_einv_attempts")), {0})
+
+    def test_reply_lost_leaves_the_invoice_locked_in_odoo(self):
+        self.sandbox.set_faults([{"kind": "hang", "seconds": 8, "endpoint": "generate_irn"},
+                                 {"kind": "hang", "seconds": 8, "endpoint": "get_irn_by_doc"}])
+        move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 8450.0)]))
+        self.assertEqual(move.l10n_in_einv_state, "retry")
+        self.assertTrue(move.l10n_in_einv_outcome_unknown)
+        with self.assertRaisesRegex(UserError, "Refresh from IRP"):
+            move.button_draft()
 
     # --- cancel, refresh ----------------------------------------------------------------------
 
@@ -301,7 +339,7 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         wizard = self.env["l10n_in.einvoice.cancel.wizard"].create(
             {"move_id": move.id, "reason": "2", "remark": "Wrong quantity"})
         self.assertTrue(wizard.within_window)
-        wizard.action_cancel_irn()
+        self.assertEqual(wizard.action_cancel_irn()["params"]["type"], "success")
         self.assertEqual(move.l10n_in_einv_state, "cancelled")
         self.assertEqual(move.l10n_in_einv_irp_status, "CNL")
         move.button_draft()  # allowed once the IRN is cancelled
@@ -309,13 +347,23 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         move.action_l10n_in_einv_refresh()
         self.assertEqual(move.l10n_in_einv_state, "cancelled")
 
+    def test_cancel_whose_reply_is_lost_is_recorded(self):
+        move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 9150.0)]))
+        self.sandbox.set_faults([{"kind": "drop_after_commit", "endpoint": "cancel_irn", "times": 1}])
+        cancelled, _message = move._l10n_in_einv_cancel("3", "Order cancelled by buyer")
+        self.assertTrue(cancelled)
+        self.assertEqual(move.l10n_in_einv_state, "cancelled")
+        self.assertIn("get_irn", move.l10n_in_einv_api_log_ids.mapped("endpoint"))
+
     def test_cancel_refused_after_24_hours(self):
         move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 9200.0)]))
         # the IRP's clock says 25 hours have passed though Odoo's does not: the IRP refuses (2270)
         self.sandbox.advance_clock(minutes=25 * 60)
-        with self.assertRaisesRegex(UserError, "credit note"):
-            move._l10n_in_einv_cancel("2", "Too late")
+        cancelled, message = move._l10n_in_einv_cancel("2", "Too late")
+        self.assertFalse(cancelled)
+        self.assertIn("credit note", message)
         self.assertEqual(move.l10n_in_einv_state, "generated")
+        self.assertIn("2270", move.l10n_in_einv_api_log_ids.mapped("error_codes"), "the refused call is logged")
         # and once Odoo also knows it is late, the wizard offers the credit note only
         move.sudo().l10n_in_einv_ack_date = fields.Datetime.now() - timedelta(hours=25)
         wizard = self.env["l10n_in.einvoice.cancel.wizard"].create({"move_id": move.id, "remark": "x"})

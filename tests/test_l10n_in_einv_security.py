@@ -53,3 +53,14 @@ class TestEinvoiceSecurity(L10nInEinvoiceCommon):
                 logs.with_user(user).write({"ok": False})
             with self.assertRaises(AccessError):
                 logs.with_user(user).unlink()
+
+    def test_rpc_callers_need_the_einvoice_group(self):
+        auditor = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Auditor", "login": "einv_auditor", "company_id": self.company.id,
+            "company_ids": [Command.set(self.company.ids)],
+            "groups_id": [Command.set([self.env.ref("account.group_account_readonly").id])]})
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 5100.0)])
+        with self.assertRaises(AccessError):
+            move.with_user(auditor).action_l10n_in_einv_generate()
+        self.assertFalse(move.l10n_in_einv_api_log_ids, "nothing reached the IRP")
+

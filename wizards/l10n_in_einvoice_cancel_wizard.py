@@ -24,11 +24,12 @@ class L10nInEinvoiceCancelWizard(models.TransientModel):
 
     def action_cancel_irn(self):
         self.ensure_one()
-        self.move_id._l10n_in_einv_cancel(self.reason, self.remark.strip())
+        cancelled, message = self.move_id._l10n_in_einv_cancel(self.reason, self.remark.strip())
         return {"type": "ir.actions.client", "tag": "display_notification",
-                "params": {"title": _("IRN cancelled"), "type": "success",
-                           "message": _("IRN of %s cancelled at the IRP. You may now reset the invoice to draft "
-                                        "or cancel it.", self.move_id.name),
+                "params": {"title": _("IRN cancelled") if cancelled else _("IRN not cancelled"),
+                           "type": "success" if cancelled else "danger", "sticky": not cancelled,
+                           "message": message if not cancelled else _(
+                               "%s You may now reset the invoice to draft or cancel it.", message),
                            "next": {"type": "ir.actions.act_window_close"}}}
 
     def action_credit_note(self):
