@@ -23,6 +23,7 @@ EINV_STATES = [
     ("generated", "Generated"),
     ("cancelled", "Cancelled"),
 ]
+SENDABLE_STATES = ("to_send", "error", "retry")
 CANCEL_REASONS = [("1", "Duplicate"), ("2", "Data entry mistake"), ("3", "Order cancelled"), ("4", "Others")]
 CANCEL_WINDOW = timedelta(hours=24)
 # An in-flight marker older than this means the sender died mid-call: the
@@ -112,9 +113,6 @@ class AccountMove(models.Model):
                 self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
         return posted
 
-    def _l10n_in_einv_has_active_irn(self):
-        return self.filtered(lambda m: m.l10n_in_einv_state == "generated")
-
     def button_draft(self):
         self._l10n_in_einv_block_when_active(_("reset to draft"))
         return super().button_draft()
@@ -124,7 +122,7 @@ class AccountMove(models.Model):
         return super().button_cancel()
 
     def _l10n_in_einv_block_when_active(self, action):
-        active = self._l10n_in_einv_has_active_irn()
+        active = self.filtered(lambda m: m.l10n_in_einv_state == "generated")
         if active:
             raise UserError(_(
                 "%(moves)s cannot be %(action)s: its IRN is active at the IRP. Cancel the IRN first "
@@ -147,7 +145,7 @@ class AccountMove(models.Model):
         a notification summarising the outcome per invoice.
         """
         self._l10n_in_einv_check_rights()
-        candidates = self.filtered(lambda m: m.l10n_in_einv_state in ("to_send", "error", "retry"))
+        candidates = self._l10n_in_einv_pending()
         if len(self) == 1 and not candidates:
             applicable, reason = self._l10n_in_einv_applicability()
             raise UserError(reason if not applicable else _("This invoice already has an IRN."))
@@ -161,13 +159,15 @@ class AccountMove(models.Model):
             raise AccessError(_("Only e-invoicing users may send documents to the IRP."))
         self.check_access("write")
 
+    def _l10n_in_einv_pending(self):
+        """The posted ones still waiting for an IRN (a draft is never sent, whatever its e-invoice state)."""
+        return self.filtered(lambda m: m.state == "posted" and m.l10n_in_einv_state in SENDABLE_STATES)
+
     def _l10n_in_einv_bulk_generate(self):
-        """List action: send the selected invoices that still need an IRN, report per invoice."""
-        self._l10n_in_einv_check_rights()
-        pending = self.filtered(lambda m: m.state == "posted" and m.l10n_in_einv_state in ("to_send", "error", "retry"))
-        if not pending:
+        """List action: like the button, but saying so when no selected invoice needs an IRN."""
+        if not self._l10n_in_einv_pending():
             raise UserError(_("None of the selected invoices needs an IRN."))
-        return self._l10n_in_einv_notify(pending._l10n_in_einv_send(commit=False))
+        return self.action_l10n_in_einv_generate()
 
     def _l10n_in_einv_notify(self, report):
         done = [name for name, outcome in report if outcome == "generated"]
@@ -206,7 +206,7 @@ class AccountMove(models.Model):
         fresh = self.filtered(lambda m: m.l10n_in_einv_in_flight_since and m.l10n_in_einv_in_flight_since > stale)
         for move in (self - fresh).filtered("l10n_in_einv_in_flight_since"):
             move.l10n_in_einv_outcome_unknown = True  # its sender died mid-call
-        return (self - fresh).filtered(lambda m: m.l10n_in_einv_state in ("to_send", "error", "retry")), busy
+        return (self - fresh).filtered(lambda m: m.l10n_in_einv_state in SENDABLE_STATES), busy
 
     def _l10n_in_einv_send(self, commit=True, raise_problems=False):
         """Send these moves; returns [(name, outcome text)].
@@ -609,11 +609,6 @@ class AccountMove(models.Model):
         buffer = io.BytesIO()
         code.make_image().save(buffer, format="PNG")
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-    def _l10n_in_einv_signed_data(self):
-        """Decoded data of the signed invoice (its signature was checked when stored)."""
-        self.ensure_one()
-        return crypto.signed_data(self.l10n_in_einv_signed_invoice) if self.l10n_in_einv_signed_invoice else {}
 
 
 class _CircuitBreaker:

@@ -131,6 +131,14 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         with self.assertRaisesRegex(UserError, "B2C|registered"):
             move.action_l10n_in_einv_generate()
 
+    def test_a_draft_is_never_sent(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 1500.0)])
+        move.button_draft()
+        self.assertEqual(move.l10n_in_einv_state, "to_send", "the queue state outlives the reset")
+        with self.assertRaises(UserError):
+            move.action_l10n_in_einv_generate()
+        self.assertFalse(move.l10n_in_einv_api_log_ids, "nothing reached the IRP")
+
     def test_preflight_lists_every_problem_and_sends_nothing(self):
         self.product_service.l10n_in_hsn_code = False
         self.partner_inter.zip = "4000"
