@@ -19,6 +19,7 @@ problem pause the GSTIN until a stated time, and every deferred document waits f
 exactly that time. The caller persists the pause so other workers respect it.
 Plain Python; no Odoo.
 """
+import logging
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ from datetime import datetime, timedelta
 from . import errors
 from .errors import IrpError, ResponseSignatureError
 from .session import utc_now
+
+_logger = logging.getLogger(__name__)
 
 # What is known of a document before the conversation.
 NEVER_SENT = "never_sent"  # nothing ever left for the IRP: generate directly
@@ -256,7 +259,8 @@ def _doc(payload):
     return doc.get("Typ"), doc.get("No"), doc.get("Dt")
 
 
-def _problems(error):
+def problems_of(error):
+    """The IRP's refusal reasons in an IrpError, as IrpProblems."""
     return tuple(IrpProblem(entry["code"], errors.explain(entry["code"], entry.get("message")))
                  for entry in error.errors) or (IrpProblem("", str(error)),)
 
@@ -346,7 +350,7 @@ class _Conversation:
             return self.sync_and_resend(exc)
         if exc.kind in (errors.TRANSIENT, errors.AUTH) or is_configuration_error(exc):
             return self.retry(exc)
-        return Refused(IRP_REFUSED, _problems(exc), exc)
+        return Refused(IRP_REFUSED, problems_of(exc), exc)
 
     def duplicate(self, exc):
         held = exc.duplicate or {}
@@ -362,13 +366,13 @@ class _Conversation:
             except IrpError as lookup_exc:
                 last = lookup_exc
                 if OLD_IRN_CODE in lookup_exc.codes:
-                    return Refused(DUPLICATE_UNVERIFIABLE, _problems(exc) + _problems(lookup_exc), exc,
+                    return Refused(DUPLICATE_UNVERIFIABLE, problems_of(exc) + problems_of(lookup_exc), exc,
                                    params={"irn": held.get("Irn"), "ack_no": held.get("AckNo"),
                                            "ack_date": held.get("AckDt")})
                 if lookup_exc.kind in (errors.TRANSIENT, errors.UNKNOWN_OUTCOME, errors.AUTH):
                     return self.retry(lookup_exc, True, "lookup_failed")
         # the IRP says it holds one but serves none: a person must look
-        return Refused(IRP_REFUSED, _problems(exc) + _problems(last), exc,
+        return Refused(IRP_REFUSED, problems_of(exc) + problems_of(last), exc,
                        params={"irn": held.get("Irn"), "ack_no": held.get("AckNo"), "ack_date": held.get("AckDt")})
 
     def sync_and_resend(self, exc):
@@ -387,7 +391,7 @@ class _Conversation:
                 statuses[gstin] = None
         inactive = {gstin: status for gstin, status in statuses.items() if status != "ACT"}
         if inactive:
-            return Refused(GSTIN_NOT_ACTIVE, _problems(exc), exc, params={"statuses": inactive})
+            return Refused(GSTIN_NOT_ACTIVE, problems_of(exc), exc, params={"statuses": inactive})
         return self.generate(resend_allowed=False)
 
 
@@ -403,5 +407,65 @@ def register(client, payload, knowledge=NEVER_SENT, *, attempts=0, gate=None, cl
     if gate is not None and gate.is_open():
         return gate.deferred()
     conversation = _Conversation(client, payload, attempts, clock)
-    outcome = conversation.run(knowledge)
+    try:
+        outcome = conversation.run(knowledge)
+    except Exception as exc:  # noqa: BLE001 - a surprise of ours: the IRP may hold it, so look up next
+        _logger.exception("Registration of %s failed unexpectedly", conversation.doc)
+        outcome = Unknown(at=clock() + backoff(attempts + 1, maybe_sent=True), reason="crash", error=exc)
     return gate.record(outcome) if gate is not None else outcome
+
+
+def look_up(client, payload, *, attempts=0, clock=utc_now):
+    """What the IRP holds for this document, without ever sending it: Registered
+    (recovered), Refused (it holds another document under this number), Unknown
+    (the look-up failed), or None when the IRP holds nothing for it."""
+    conversation = _Conversation(client, payload, attempts, clock)
+    found, value = conversation.lookup()
+    if found == "found":
+        return conversation.judge(value, adopted=False)
+    return value if found == "failed" else None
+
+
+# --- cancellation --------------------------------------------------------------------------------
+
+ALREADY_CANCELLED_CODE = "9999"
+EWB_ACTIVE_CODE = "2230"
+CANCEL_WINDOW_CODE = "2270"
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    cancel_date: datetime  # aware UTC; the IRP's, or now when it only said "already cancelled"
+    recovered: bool = False  # the reply was lost and a look-up showed the IRN cancelled
+
+
+@dataclass(frozen=True)
+class CancelRefused:
+    reason: str  # "ewaybill_active", "window_closed", "irp_refused", "not_answered"
+    problems: tuple = ()
+    error: Exception = None
+
+
+def cancel(client, irn, reason_code, remark, *, clock=utc_now):
+    """Cancel an IRN; returns Cancelled or CancelRefused, never raises for the IRP.
+
+    A lost reply is resolved by asking the IRP for the IRN's status: a cancel may
+    have been committed. 9999 (already cancelled) is a success."""
+    try:
+        result = client.cancel_irn(irn, reason_code, remark)
+        return Cancelled(result.cancel_date or clock())
+    except IrpError as exc:
+        if ALREADY_CANCELLED_CODE in exc.codes:
+            return Cancelled(clock())
+        if exc.kind in (errors.TRANSIENT, errors.UNKNOWN_OUTCOME):
+            try:
+                if client.get_irn(irn).status == "CNL":
+                    return Cancelled(clock(), recovered=True)
+            except (IrpError, ResponseSignatureError):
+                pass
+            return CancelRefused("not_answered", problems_of(exc), exc)
+        if EWB_ACTIVE_CODE in exc.codes:
+            return CancelRefused("ewaybill_active", problems_of(exc), exc)
+        if CANCEL_WINDOW_CODE in exc.codes:
+            return CancelRefused("window_closed", problems_of(exc), exc)
+        return CancelRefused("irp_refused", problems_of(exc), exc)

@@ -4,3 +4,4 @@ from . import l10n_in_einvoice_credential
 from . import l10n_in_einvoice_api_log
 from . import account_move_payload
 from . import account_move
+from . import account_move_send

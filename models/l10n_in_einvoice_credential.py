@@ -4,16 +4,18 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import requests
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..irp import crypto, policy
 from ..irp import gstin as gstin_rules
 from ..irp.client import IrpClient, IrpConfig, SessionState
 from ..irp.errors import IrpError
-from ..tools import secret_box
+from ..tools import secret_box, write_guard
 
 _logger = logging.getLogger(__name__)
 
@@ -23,6 +25,16 @@ ENVIRONMENT_URLS = {
     "production": "https://api.einvoice1.gst.gov.in",
 }
 SECRET_FIELDS = ("client_secret", "password", "extra_headers")
+# Written only by the addon: encrypted secrets, the session, the pause and what needs attention.
+PROTECTED_FIELDS = frozenset({
+    "client_secret_encrypted", "password_encrypted", "extra_headers_encrypted", "session_encrypted",
+    "token_expiry", "last_test_result", "paused_until", "pause_reason", "pause_detail", "attention"})
+# What a change of makes the credential worth trying again at once.
+CONFIG_FIELDS = frozenset({
+    "environment", "base_url", "client_id", "client_secret", "user_name", "password", "extra_headers",
+    "encryption_public_key", "signing_certificate", "connect_timeout", "read_timeout", "gstin", "active"})
+CONNECT_TIMEOUT_RANGE = (1, 60)
+READ_TIMEOUT_RANGE = (5, 300)
 
 # One client per credential and process: parsed keys, pooled connections and the
 # decrypted session are reused across calls (never authenticate per invoice).
@@ -114,11 +126,52 @@ class L10nInEinvoiceCredential(models.Model):
     read_timeout = fields.Integer(default=60, string="Read timeout (s)")
     last_test_result = fields.Text(readonly=True, copy=False)
     active = fields.Boolean(default=True)
+    paused_until = fields.Datetime(
+        readonly=True, copy=False,
+        help="No call is made for this GSTIN before this moment, by any worker: the IRP asked us to slow down "
+        "(429), it kept failing, or it refused these credentials.")
+    pause_reason = fields.Selection([
+        (policy.RATE_LIMITED, "Rate limit (HTTP 429)"),
+        (policy.OUTAGE, "IRP outage"),
+        (policy.CREDENTIALS, "Credentials refused"),
+        (policy.CONFIGURATION, "Configuration problem"),
+    ], readonly=True, copy=False)
+    pause_detail = fields.Text(readonly=True, copy=False)
+    attention = fields.Text(
+        string="Needs attention", readonly=True, copy=False,
+        help="What went wrong at run time with these credentials; cleared when they are saved again or work.")
 
     _sql_constraints = [
         ("company_gstin_unique", "unique(company_id, gstin)",
          "There is already a credential for this GSTIN in this company."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        write_guard.check(self, vals_list, PROTECTED_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        write_guard.check(self, [vals], PROTECTED_FIELDS)
+        result = super().write(vals)
+        if CONFIG_FIELDS & set(vals):
+            self._l10n_in_einv_resume()
+        return result
+
+    def _l10n_in_einv_resume(self):
+        """Someone changed the credentials: lift a pause they caused and send again now."""
+        fixed = self.filtered(lambda c: c.attention or c.pause_reason in (policy.CREDENTIALS, policy.CONFIGURATION))
+        if not fixed:
+            return
+        with write_guard.trusted():
+            fixed.sudo().write({"attention": False, "paused_until": False, "pause_reason": False,
+                                "pause_detail": False})
+            waiting = self.env["account.move"].sudo().search([
+                ("company_id", "in", fixed.company_id.ids), ("state", "=", "posted"),
+                ("l10n_in_einv_state", "=", "retry"), ("l10n_in_einv_next_attempt", ">", fields.Datetime.now())])
+            waiting.write({"l10n_in_einv_next_attempt": fields.Datetime.now()})
+        if waiting:
+            self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
 
     @api.depends("environment")
     def _compute_base_url(self):
@@ -143,7 +196,8 @@ class L10nInEinvoiceCredential(models.Model):
             value = credential[name]
             if value == "********":
                 continue
-            credential.sudo()[f"{name}_encrypted"] = secret_box.encrypt(value) if value else False
+            with write_guard.trusted():
+                credential.sudo()[f"{name}_encrypted"] = secret_box.encrypt(value) if value else False
 
     def _inverse_client_secret(self):
         self._inverse_secret("client_secret")
@@ -173,8 +227,60 @@ class L10nInEinvoiceCredential(models.Model):
     @api.constrains("environment", "base_url")
     def _check_base_url(self):
         for credential in self:
-            if not (credential.base_url or "").startswith(("http://", "https://")):
-                raise ValidationError(_("Give the API URL of the GSP, starting with https://"))
+            url = (credential.base_url or "").strip()
+            parts = urlsplit(url)
+            if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment
+                    or any(c.isspace() for c in url)):
+                raise ValidationError(_(
+                    "The API URL %(url)s is not usable: give the base address only, such as "
+                    "https://api.einvoice1.gst.gov.in (no spaces, query or #fragment).", url=url or "-"))
+            if parts.scheme == "http" and credential.environment != "local_sandbox" \
+                    and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+                raise ValidationError(_(
+                    "The API URL %(url)s must use https://: credentials and invoices would cross the network "
+                    "in clear.", url=url))
+            try:
+                parts.port  # noqa: B018 - raises on a port that is not a number
+            except ValueError as exc:
+                raise ValidationError(_("The API URL %(url)s has an invalid port.", url=url)) from exc
+
+    @api.constrains("connect_timeout", "read_timeout")
+    def _check_timeouts(self):
+        for credential in self:
+            for value, (low, high), label in (
+                    (credential.connect_timeout, CONNECT_TIMEOUT_RANGE, _("Connect timeout")),
+                    (credential.read_timeout, READ_TIMEOUT_RANGE, _("Read timeout"))):
+                if not low <= value <= high:
+                    raise ValidationError(_(
+                        "%(label)s must be between %(low)d and %(high)d seconds, not %(value)d.",
+                        label=label, low=low, high=high, value=value))
+
+    @api.constrains("encryption_public_key", "signing_certificate")
+    def _check_keys(self):
+        for credential in self:
+            if credential.encryption_public_key:
+                try:
+                    crypto.load_public_key(credential.encryption_public_key)
+                except (crypto.CryptoError, TypeError, ValueError) as exc:
+                    raise ValidationError(_(
+                        "The IRP encryption public key cannot be read (%(error)s). Paste NIC's public key or "
+                        "certificate in PEM form, from -----BEGIN to -----END.", error=exc)) from exc
+            if credential.signing_certificate:
+                text = credential.signing_certificate
+                if "-----BEGIN" not in text:
+                    raise ValidationError(_(
+                        "The IRP signing certificate must be in PEM form (-----BEGIN CERTIFICATE-----). Several "
+                        "may be pasted one after another."))
+                try:
+                    ring = crypto.SigningKeyring.from_pems(text)
+                except (crypto.CryptoError, TypeError, ValueError) as exc:
+                    raise ValidationError(_(
+                        "An IRP signing certificate cannot be read (%(error)s). Paste NIC's signing certificate(s) "
+                        "in PEM form; several may follow one another.", error=exc)) from exc
+                if not ring:
+                    raise ValidationError(_(
+                        "No certificate was found in the IRP signing certificate field: paste NIC's signing "
+                        "certificate(s), each from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----."))
 
     def _l10n_in_einv_is_production(self):
         return self.environment in ("production", "gsp")
@@ -257,7 +363,7 @@ class L10nInEinvoiceCredential(models.Model):
             client = IrpClient(config, session_store=store, on_call=hook)
         except secret_box.SecretUnreadable as exc:
             raise UserError(str(exc)) from exc
-        except ValueError as exc:  # unreadable PEM, bad header JSON
+        except (IrpError, ValueError) as exc:  # unusable key or certificate, bad header JSON
             raise UserError(_("The IRP credentials of GSTIN %(gstin)s cannot be used: %(error)s",
                               gstin=stored.gstin, error=exc)) from exc
         return {"client": client, "store": store, "hook": hook}
@@ -269,7 +375,54 @@ class L10nInEinvoiceCredential(models.Model):
             if entry and entry["store"].dirty and entry["store"].state:
                 entry["store"].dirty = False
                 expiry = entry["store"].state.expires_at.astimezone(timezone.utc).replace(tzinfo=None)
-                credential.sudo().write({"session_encrypted": entry["store"].encrypted(), "token_expiry": expiry})
+                with write_guard.trusted():
+                    credential.sudo().write({"session_encrypted": entry["store"].encrypted(),
+                                             "token_expiry": expiry})
+
+    # --- pause and attention (shared by every worker through the database) -------------
+
+    def _l10n_in_einv_pause(self):
+        """The GSTIN's current pause as the policy's Pause, or None."""
+        self.ensure_one()
+        stored = self.sudo()
+        if not stored.paused_until or stored.paused_until <= fields.Datetime.now():
+            return None
+        return policy.Pause(stored.paused_until.replace(tzinfo=timezone.utc), stored.pause_reason or policy.OUTAGE,
+                            stored.pause_detail or "")
+
+    def _l10n_in_einv_set_pause(self, pause):
+        """Persist a pause, never shortening a longer one another worker stored."""
+        self.ensure_one()
+        until = pause.until.astimezone(timezone.utc).replace(tzinfo=None)
+        stored = self.sudo()
+        if stored.paused_until and stored.paused_until >= until:
+            return
+        vals = {"paused_until": until, "pause_reason": pause.reason, "pause_detail": pause.detail or False}
+        if pause.reason in (policy.CREDENTIALS, policy.CONFIGURATION):
+            vals["attention"] = pause.detail or False
+        with write_guard.trusted():
+            stored.write(vals)
+
+    def _l10n_in_einv_needs_attention(self, reason):
+        """A problem only a person can fix (unusable key, wrong URL): say so and pause the GSTIN."""
+        self.ensure_one()
+        pause = policy.Pause(datetime.now(timezone.utc) + policy.CONFIGURATION_PAUSE, policy.CONFIGURATION, reason)
+        with write_guard.trusted():
+            self.sudo().write({"attention": reason})
+        self._l10n_in_einv_set_pause(pause)
+        return pause
+
+    def _l10n_in_einv_after_outcome(self, outcome):
+        """Keep the stored pause and attention in step with what a call just showed."""
+        self.ensure_one()
+        pause = getattr(outcome, "pause", None)
+        if pause is not None and not getattr(outcome, "deferred", False):
+            self._l10n_in_einv_set_pause(pause)
+        elif isinstance(outcome, (policy.Registered, policy.Adopted, policy.Refused)) and (
+                self.sudo().attention or self.sudo().paused_until):
+            with write_guard.trusted():  # the IRP answered: whatever paused us is over
+                self.sudo().write({"attention": False, "paused_until": False, "pause_reason": False,
+                                   "pause_detail": False})
 
     # --- buttons ----------------------------------------------------------------
 
@@ -282,10 +435,8 @@ class L10nInEinvoiceCredential(models.Model):
         try:
             client.authenticate(force_refresh=False)
             details = client.get_gstin(self.gstin)
-        except IrpError as exc:
-            result, kind = _("Connection failed: %s", exc), "danger"
-        except (requests.RequestException, ValueError) as exc:
-            result, kind = _("Connection failed: %s", exc), "danger"
+        except (IrpError, requests.RequestException, ValueError) as exc:
+            result, kind = _("Connection failed: %(error)s", error=exc), "danger"
         else:
             result = _("Connected as %(user)s. GSTIN %(gstin)s: %(name)s, status %(status)s.",
                        user=self.user_name, gstin=details.gstin, name=details.legal_name, status=details.status)
@@ -293,7 +444,10 @@ class L10nInEinvoiceCredential(models.Model):
         finally:
             log._l10n_in_einv_record(records, credential=self)
             self._l10n_in_einv_flush_session()
-        self.last_test_result = result
+        with write_guard.trusted():
+            self.sudo().write({"last_test_result": result})
+        if kind == "success":
+            self._l10n_in_einv_resume()
         return {"type": "ir.actions.client", "tag": "display_notification",
                 "params": {"title": _("IRP connection"), "message": result, "type": kind, "sticky": kind != "success"}}
 
@@ -315,7 +469,8 @@ class L10nInEinvoiceCredential(models.Model):
         return True
 
     def action_clear_session(self):
-        self.sudo().write({"session_encrypted": False, "token_expiry": False})
+        with write_guard.trusted():
+            self.sudo().write({"session_encrypted": False, "token_expiry": False})
         self._l10n_in_einv_forget_clients()
         return True
 

@@ -64,3 +64,36 @@ class TestEinvoiceSecurity(L10nInEinvoiceCommon):
             move.with_user(auditor).action_l10n_in_einv_generate()
         self.assertFalse(move.l10n_in_einv_api_log_ids, "nothing reached the IRP")
 
+
+    # --- what the IRP said is written by the addon only --------------------------------------
+
+    def test_nobody_can_write_an_irn(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 5200.0)])
+        forged = {"l10n_in_einv_state": "generated", "l10n_in_einv_irn": "f" * 64}
+        for env_move in (move.with_user(self.billing_user), move.with_user(self.accountant), move.sudo(),
+                         move.sudo().with_context(l10n_in_einv_trusted_write=True)):
+            with self.assertRaisesRegex(AccessError, "can only be set by the e-invoicing"):
+                env_move.write(forged)
+        with self.assertRaises(AccessError):
+            move.sudo().l10n_in_einv_ack_no = "112010000000001"
+        with self.assertRaises(AccessError):
+            move.sudo().copy({"l10n_in_einv_irn": "f" * 64})
+        self.assertEqual(move.l10n_in_einv_state, "to_send")
+        self.assertFalse(move.l10n_in_einv_irn)
+        # ordinary edits of the invoice still work
+        move.with_user(self.accountant).write({"ref": "PO 4711"})
+
+    def test_nobody_can_create_an_invoice_with_an_irn(self):
+        with self.assertRaises(AccessError):
+            self.env["account.move"].sudo().create({
+                "move_type": "out_invoice", "partner_id": self.partner_intra.id,
+                "l10n_in_einv_state": "generated", "l10n_in_einv_irn": "e" * 64})
+
+    def test_credential_secrets_and_session_are_written_by_the_addon_only(self):
+        as_admin = self.credential.sudo()
+        for field in ("password_encrypted", "session_encrypted", "token_expiry", "paused_until", "attention"):
+            with self.assertRaises(AccessError, msg=field):
+                as_admin.write({field: False})
+        # the form's own way is allowed: the secret is encrypted by the addon
+        self.credential.with_user(self.accountant).write({"password": "a-new-password"})
+        self.assertNotEqual(as_admin.password_encrypted, "a-new-password")

@@ -1,3 +1,5 @@
+import xmlrpc.client
+
 from odoo.tests import HttpCase, tagged
 
 from .common import L10nInEinvoiceCommon
@@ -53,3 +55,16 @@ class TestEinvoiceTour(L10nInEinvoiceCommon, HttpCase):
             self.assertEqual(len(row["l10n_in_einv_irn"]), 64)
             self.assertTrue(row["l10n_in_einv_ack_no"] and row["l10n_in_einv_ack_date"])
             self.assertEqual(row["l10n_in_einv_signed_qr"].count("."), 2, "a compact JWS")
+
+    def test_rpc_cannot_forge_an_irn(self):
+        """Over real XML-RPC: an e-invoicing user writing an IRN, even with a context key, is refused."""
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 1500.0)])
+        db, login = self.env.cr.dbname, "accountman"
+        uid = self.xmlrpc_common.authenticate(db, login, login, {})
+        for context in ({}, {"l10n_in_einv_trusted_write": True}):
+            with self.assertRaisesRegex(xmlrpc.client.Fault, "can only be set by the e-invoicing"):
+                self.xmlrpc_object.execute_kw(db, uid, login, "account.move", "write", [
+                    move.ids, {"l10n_in_einv_state": "generated", "l10n_in_einv_irn": "f" * 64}],
+                    {"context": context})
+        self.assertEqual(move.l10n_in_einv_state, "to_send")
+        self.assertFalse(move.l10n_in_einv_irn)

@@ -247,3 +247,44 @@ def test_a_person_is_warned_well_before_the_windows_close():
 def test_unknown_knowledge_is_a_programming_error(make_client, invoice_for):
     with pytest.raises(ValueError):
         register(make_client(), invoice_for(), "perhaps")
+
+
+def test_look_up_never_sends(make_client, invoice_for, kit):
+    client = make_client()
+    payload = invoice_for()
+    assert policy.look_up(client, payload) is None
+    register(client, payload)
+    found = policy.look_up(client, payload)
+    assert isinstance(found, Registered) and found.recovered
+    assert kit.endpoints_of(client.records).count("generate_irn") == 1
+
+
+def test_a_crash_of_ours_is_unknown_never_raised(make_client, invoice_for):
+    class Exploding:
+        def get_irn_by_doc(self, *args):
+            raise RuntimeError("bug")
+
+        def generate_irn(self, payload):
+            raise RuntimeError("bug")
+
+    outcome = register(Exploding(), invoice_for())
+    assert isinstance(outcome, Unknown) and outcome.reason == "crash"
+
+
+def test_cancel_with_a_lost_reply_is_recovered(sandbox, make_client, invoice_for):
+    client = make_client()
+    irn = register(client, invoice_for()).result.irn
+    sandbox.set_faults([_fault("drop_after_commit", "cancel_irn")])
+    outcome = policy.cancel(client, irn, "2", "Data entry mistake")
+    assert isinstance(outcome, policy.Cancelled) and outcome.recovered
+    again = policy.cancel(client, irn, "2", "Data entry mistake")  # 9999: already cancelled
+    assert isinstance(again, policy.Cancelled)
+
+
+def test_cancel_after_24_hours_is_refused_with_the_reason(sandbox, make_client, invoice_for):
+    client = make_client()
+    irn = register(client, invoice_for()).result.irn
+    sandbox.advance_clock(hours=25)
+    outcome = policy.cancel(make_client(), irn, "2", "Too late")
+    assert isinstance(outcome, policy.CancelRefused) and outcome.reason == "window_closed"
+    assert "2270" in [p.code for p in outcome.problems]
