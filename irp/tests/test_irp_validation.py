@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 from jsonschema import Draft7Validator
 
-from irp import gstin, masters, validation
+from irp import gstin, masters, validation, validation_schema
 from irp.validation import Problem, validate_invoice
 
 
@@ -364,8 +364,7 @@ def test_messages_name_the_item_the_field_and_the_value():
     with_totals(payload)
     problems = validate_invoice(payload, today=TODAY, hsn_known=validation.hsn_master(["73181500", "84713010"]))
     assert [str(problem) for problem in problems] == ["Item 3: HSN code '1234' is not in the HSN master (2176)"]
-    assert problems[0] == Problem("ItemList[2].HsnCd", "2176",
-                                  "Item 3: HSN code '1234' is not in the HSN master (2176)")
+    assert problems[0] == Problem("ItemList[2].HsnCd", "2176", "hsn_unknown", {"hsn": "1234"})
 
 
 def test_schema_messages_are_readable():
@@ -538,7 +537,7 @@ def test_hsn_master_file_formats(tmp_path):
 
 def test_fast_precheck_agrees_with_jsonschema_on_every_test_payload():
     full_schema = Draft7Validator(validation.load_schema(validation.INVOICE_SCHEMA))
-    compiled = validation._compiled(validation.INVOICE_SCHEMA)
+    compiled = validation_schema._compiled(validation.INVOICE_SCHEMA)
     payloads = [factory() for factory in VALID.values()] + [_mutated(rule[1], rule[2]) for rule in RULES]
     disagreements = []
     for payload in payloads:
