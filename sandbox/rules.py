@@ -602,7 +602,8 @@ def _check_items(items, invoice, sup_type, doc_type, reverse_charge, pos, ctx):
         elif regime == "intra":
             if igst:
                 errors.append(("2172", f"IGST is not applicable to an intra-state supply, {label}"))
-            if rate and not (cgst or sgst):
+            # A free line (taxable value 0) owes no tax: CGST = SGST = 0 is right for it.
+            if rate and assessable and not (cgst or sgst):
                 errors.append(("2241", f"CGST and SGST are required for an intra-state supply, {label}"))
             if abs(cgst - sgst) > 1e-6:
                 errors.append(("2227", f"CGST {_fmt(cgst)} and SGST {_fmt(sgst)} must be equal, {label}"))

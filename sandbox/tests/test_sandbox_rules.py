@@ -173,3 +173,44 @@ def test_gstin_status_codes():
     assert rules.gstin_status_errors("X", TODAY, master.BUYER_INACTIVE, "Recipient")[0][0] == "3029"
     assert rules.gstin_status_errors("X", date(2017, 6, 30), master.BUYER_KA, "Recipient")[0][0] == "3079"
     assert rules.gstin_status_errors("X", TODAY, None, "Recipient")[0][0] == "3028"
+
+
+# --- free lines and zero values ------------------------------------------------------------------
+
+LAPTOP, FREE_SUPPORT = ("84713010", 1, 44067.8, 18, False), ("998314", 1, 0.0, 18, True)
+
+
+@pytest.mark.parametrize("buyer", [master.BUYER_KA, master.BUYER_MH], ids=["intra-state", "inter-state"])
+def test_a_free_line_owes_no_tax(buyer):
+    invoice = make_invoice(TODAY, buyer=buyer, items=[LAPTOP, FREE_SUPPORT])
+    free = invoice["ItemList"][1]
+    assert (free["AssAmt"], free["CgstAmt"], free["SgstAmt"], free["IgstAmt"]) == (0, 0, 0, 0)
+    assert invoice["ValDtls"]["TotInvVal"] == 52000.0
+    assert _check(invoice) == []
+
+
+def test_a_taxable_intra_state_line_without_cgst_sgst_is_still_refused():
+    invoice = make_invoice(TODAY, buyer=master.BUYER_KA, items=[LAPTOP, ("998314", 1, 100.0, 18, True)])
+    item = invoice["ItemList"][1]
+    item.update(CgstAmt=0.0, SgstAmt=0.0, TotItemVal=item["AssAmt"])
+    invoice["ValDtls"].update(CgstVal=invoice["ItemList"][0]["CgstAmt"], SgstVal=invoice["ItemList"][0]["SgstAmt"])
+    invoice["ValDtls"]["TotInvVal"] = round(sum(line["TotItemVal"] for line in invoice["ItemList"]), 2)
+    assert _check(invoice) == ["2241"]
+
+
+@pytest.mark.parametrize("buyer", [master.BUYER_KA, master.BUYER_MH], ids=["intra-state", "inter-state"])
+def test_free_line_registered_over_http(nic, today, buyer):
+    invoice = make_invoice(today, buyer=buyer, items=[LAPTOP, FREE_SUPPORT])
+    envelope = nic.generate(invoice)
+    assert envelope["Status"] == 1, envelope
+    data = nic.data(envelope)
+    assert len(data["Irn"]) == 64 and data["Status"] == "ACT"
+
+
+def test_zero_total_is_not_an_irp_error(nic, today):
+    # nic-irp-api.md has no rule or code against a total of 0 and NIC's schema allows TotInvVal >= 0,
+    # so the sandbox registers it: refusing a zero-value document is the client's own pre-flight rule.
+    invoice = make_invoice(today, buyer=master.BUYER_KA, items=[FREE_SUPPORT])
+    assert invoice["ValDtls"]["TotInvVal"] == 0
+    envelope = nic.generate(invoice)
+    assert envelope["Status"] == 1, envelope
