@@ -21,6 +21,7 @@ from odoo.tools import float_round
 from ..irp import gstin as gstin_rules
 from ..irp import masters
 from ..irp import validation
+from ..tools.problem_texts import FIELD_LABELS, PROBLEM_TEXTS
 
 _logger = logging.getLogger(__name__)
 _hsn_master_cache = {}  # {"version": (path, mtime), "known": callable}, shared by the process
@@ -65,9 +66,6 @@ FOLDED_FIELDS = ITEM_PARTS + ("Uncollected",)
 DOC_NO_PATTERN = re.compile(r"^[a-zA-Z1-9][a-zA-Z0-9/-]{0,15}$")
 EMAIL_PATTERN = re.compile(r"^[a-zA-Z0-9+_.-]+@[a-zA-Z0-9.-]+$")
 IFSC_PATTERN = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
-HSN_PATTERN = re.compile(r"^(\d{4}|\d{6}|\d{8})$")
-ITEM_PATH = re.compile(r"^ItemList[\[.](\d+)\]?\.?(.*)$")
-ITEM_NAME = re.compile(r"^Item \d+(?: \(Sl\. no\. [^)]*\))?")
 
 
 def _r2(value):
@@ -87,6 +85,16 @@ def _text(value, max_length=None):
 
 def _digits(value):
     return re.sub(r"\D", "", value or "")
+
+
+def _is_hsn(code):
+    """4, 6 or 8 ASCII digits, not all zeros: what NIC accepts as HSN/SAC."""
+    return len(code) in (4, 6, 8) and code.isascii() and code.isdigit() and bool(code.strip("0"))
+
+
+def _is_pin(code):
+    """An Indian PIN code: 6 ASCII digits, the first not 0."""
+    return len(code) == 6 and code.isascii() and code.isdigit() and code[0] != "0"
 
 
 def _compact(values):
@@ -263,7 +271,9 @@ class AccountMove(models.Model):
                 amounts[kind if info["advol"] or kind in ("igst", "cgst", "sgst") else kind + "_nonadvol"] += amount
 
         product = line.product_id
-        hsn = _digits(line.l10n_in_hsn_code or product.l10n_in_hsn_code)
+        # Sent as entered (only surrounding blanks trimmed): a malformed code is a pre-flight
+        # error naming the product, never silently "repaired" into another code.
+        hsn = (line.l10n_in_hsn_code or product.l10n_in_hsn_code or "").strip()
         is_service = product.type == "service" if product else hsn.startswith(masters.HSN_CHAPTERS_SERVICES)
         uom_code = (line.product_uom_id.l10n_in_code or "").split("-")[0].strip().upper()
         quantity = abs(line.quantity)
@@ -384,12 +394,13 @@ class AccountMove(models.Model):
             street, street2 = _text(f"{street}, {street2}" if street else street2, 100), ""
         if not street:
             street, street2 = street2, ""
-        pin = _digits(partner.zip)
+        pin = (partner.zip or "").strip()
         values = {
             "Addr1": street,
             "Addr2": street2,
             "Loc": _text(partner.city, loc_max),
-            "Pin": int(pin) if pin and len(pin) <= 9 else None,
+            # Never cleaned ('560 058' is not turned into 560058): the pre-flight names the partner instead.
+            "Pin": int(pin) if _is_pin(pin) else None,
             "Stcd": partner.state_id.l10n_in_tin or None,
         }
         if foreign:
@@ -398,6 +409,9 @@ class AccountMove(models.Model):
 
     @staticmethod
     def _l10n_in_einv_contact(partner):
+        """Optional contact details. The phone is the one place where characters are dropped:
+        separators and the +91 prefix are notation, not digits of the number, and NIC wants
+        digits only; a phone or e-mail NIC cannot take is left out, never refused."""
         values = {}
         phone = _digits(partner.phone or partner.mobile)
         # NIC takes 6-12 digits: drop a country code or leading zeros only when too long.
@@ -424,6 +438,10 @@ class AccountMove(models.Model):
         partner = self.partner_id
         return partner if partner.street or partner.city else partner.commercial_partner_id
 
+    def _l10n_in_einv_buyer_gstin(self):
+        """The customer's GSTIN as entered (surrounding blanks trimmed only)."""
+        return (self.l10n_in_gstin or self.partner_id.commercial_partner_id.vat or "").strip()
+
     def _l10n_in_einv_parties(self, supply_type):
         company = self.company_id
         seller = company.partner_id
@@ -433,7 +451,7 @@ class AccountMove(models.Model):
         buyer_foreign = export or self._l10n_in_einv_is_foreign(buyer_address)
 
         seller_details = {
-            "Gstin": company.vat or "",
+            "Gstin": (company.vat or "").strip(),
             "LglNm": _text(company.name, 100),
             **self._l10n_in_einv_address(seller, loc_max=50),
             **self._l10n_in_einv_contact(seller),
@@ -443,7 +461,7 @@ class AccountMove(models.Model):
         else:
             pos = self.l10n_in_state_id.l10n_in_tin or buyer_address.state_id.l10n_in_tin or None
         buyer_details = {
-            "Gstin": URP if export else (self.l10n_in_gstin or buyer.vat or ""),
+            "Gstin": URP if export else self._l10n_in_einv_buyer_gstin(),
             "LglNm": _text(buyer.name, 100),
             "Pos": pos,
             **self._l10n_in_einv_address(buyer_address, foreign=buyer_foreign),
@@ -463,10 +481,10 @@ class AccountMove(models.Model):
         if (ship and not self._l10n_in_einv_is_foreign(ship)
                 and self._l10n_in_einv_address_key(ship) != self._l10n_in_einv_address_key(buyer_address)):
             # From 01/08/2026 a ship-to block must name the consignee's GSTIN or URP (§14);
-            # always sending it is valid before that date too.
-            ship_gstin = (ship.vat or "").strip().upper()
+            # always sending it is valid before that date too. A malformed GSTIN is sent as
+            # entered (the pre-flight stops it), never swapped for URP or upper-cased.
             parties["ShipDtls"] = _compact({
-                "Gstin": ship_gstin if gstin_rules.is_well_formed(ship_gstin) else URP,
+                "Gstin": (ship.vat or "").strip() or URP,
                 "LglNm": _text(ship.commercial_partner_id.name or ship.name, 100),
                 **self._l10n_in_einv_address(ship),
             })
@@ -499,10 +517,10 @@ class AccountMove(models.Model):
             "IgstOnIntra": "Y" if intra_state and has_igst and supply_type not in masters.EXPORT_SUPPLY_TYPES
             else "N",
         }
-        reseller_gstin = (self.l10n_in_reseller_partner_id.vat or "").strip().upper()
-        if gstin_rules.is_tcs_gstin(reseller_gstin):
-            # Only an e-commerce operator's TCS registration belongs here (2195);
-            # a plain reseller is not an operator.
+        reseller_gstin = (self.l10n_in_reseller_partner_id.vat or "").strip()
+        if gstin_rules.is_tcs_gstin(reseller_gstin.upper()):
+            # Only an e-commerce operator's TCS registration belongs here (2195); a plain
+            # reseller is not an operator. Sent as entered: a lower-case one is refused.
             tran["EcmGstin"] = reseller_gstin
 
         payload = {
@@ -648,41 +666,38 @@ class AccountMove(models.Model):
         export = supply_type in masters.EXPORT_SUPPLY_TYPES
 
         # The company (seller).
-        label = _("Company '%s'", company.name)
-        if not company.vat:
+        label = self._l10n_in_einv_place("SellerDtls")
+        if not (company.vat or "").strip():
             self._l10n_in_einv_flag(problems, covered, "SellerDtls.Gstin", _("Company: set a GSTIN"))
         else:
-            problem = gstin_rules.validate_gstin(company.vat, require_check_digit=strict)
-            if problem:
-                self._l10n_in_einv_flag(problems, covered, "SellerDtls.Gstin", f"{label}: {problem}")
+            self._l10n_in_einv_check_gstin(problems, covered, "SellerDtls.Gstin", label, company.vat.strip(), strict)
         self._l10n_in_einv_check_address(problems, covered, "SellerDtls", label, company.partner_id)
 
         # The buyer.
-        buyer = self.partner_id.commercial_partner_id
-        label = _("Customer '%s'", buyer.name)
+        label = self._l10n_in_einv_place("BuyerDtls")
         treatment = self.l10n_in_gst_treatment
         if treatment in TREATMENTS_NEEDING_GSTIN:
-            gstin = self.l10n_in_gstin or buyer.vat
+            gstin = self._l10n_in_einv_buyer_gstin()
             if not gstin:
+                treatments = dict(self._fields["l10n_in_gst_treatment"]._description_selection(self.env))
                 self._l10n_in_einv_flag(problems, covered, "BuyerDtls.Gstin", _(
-                    "%s: set the GSTIN (required for GST treatment '%s')", label,
-                    dict(self._fields["l10n_in_gst_treatment"]._description_selection(self.env)).get(treatment)))
+                    "%(label)s: set the GSTIN (required for GST treatment '%(treatment)s')", label=label,
+                    treatment=treatments.get(treatment)))
             else:
-                problem = gstin_rules.validate_gstin(gstin, require_check_digit=strict)
-                if problem:
-                    self._l10n_in_einv_flag(problems, covered, "BuyerDtls.Gstin", f"{label}: {problem}")
+                self._l10n_in_einv_check_gstin(problems, covered, "BuyerDtls.Gstin", label, gstin, strict)
         self._l10n_in_einv_check_address(problems, covered, "BuyerDtls", label,
                                          self._l10n_in_einv_buyer_address_partner(), foreign=export)
         if export and not payload.get("ExpDtls", {}).get("CntCode"):
             self._l10n_in_einv_flag(problems, covered, "ExpDtls.CntCode", _("%s: set the country", label))
         if "ShipDtls" in payload:
             ship = self.partner_shipping_id
-            self._l10n_in_einv_check_address(problems, covered, "ShipDtls",
-                                             _("Delivery address '%s'", ship.display_name), ship)
+            label = self._l10n_in_einv_place("ShipDtls")
+            if (ship.vat or "").strip():
+                self._l10n_in_einv_check_gstin(problems, covered, "ShipDtls.Gstin", label, ship.vat.strip(), strict)
+            self._l10n_in_einv_check_address(problems, covered, "ShipDtls", label, ship)
         if "DispDtls" in payload:
-            dispatch = self._l10n_in_get_warehouse_address()
-            self._l10n_in_einv_check_address(problems, covered, "DispDtls",
-                                             _("Dispatch address '%s'", dispatch.display_name), dispatch)
+            self._l10n_in_einv_check_address(problems, covered, "DispDtls", self._l10n_in_einv_place("DispDtls"),
+                                             self._l10n_in_get_warehouse_address())
 
         # The document.
         number = self.name or ""
@@ -700,35 +715,45 @@ class AccountMove(models.Model):
             line = item["_line"]
             name = line.product_id.name or _text(line.name, 60)
             path = f"ItemList[{index}]"
-            if not item["HsnCd"]:
+            hsn = item["HsnCd"]
+            if not hsn:
                 what = (_("Product '%s': set its HSN/SAC code (General Information tab)", name) if line.product_id
                         else _("Line '%s': set its HSN/SAC code", name))
                 self._l10n_in_einv_flag(problems, covered, f"{path}.HsnCd", what)
-            elif not HSN_PATTERN.match(item["HsnCd"]) or not item["HsnCd"].strip("0"):
-                self._l10n_in_einv_flag(problems, covered, f"{path}.HsnCd", _(
-                    "Product '%(name)s': the HSN/SAC code '%(hsn)s' must have 4, 6 or 8 digits",
-                    name=name, hsn=line.l10n_in_hsn_code or line.product_id.l10n_in_hsn_code))
+            elif not _is_hsn(hsn):
+                # The line keeps the code it was created with, so both places may need the fix.
+                what = (_("Product '%(product)s' (line %(number)d): the HSN/SAC code '%(hsn)s' must be exactly 4, 6 "
+                          "or 8 digits, not all zeros: correct it on the product and on the invoice line",
+                          product=name, number=self._l10n_in_einv_line_number(line), hsn=hsn) if line.product_id
+                        else _("Line %(number)d ('%(name)s'): the HSN/SAC code '%(hsn)s' must be exactly 4, 6 or 8 "
+                               "digits, not all zeros: correct it on the invoice line",
+                               number=self._l10n_in_einv_line_number(line), name=name, hsn=hsn))
+                self._l10n_in_einv_flag(problems, covered, f"{path}.HsnCd", what)
             if not line.tax_ids:
                 self._l10n_in_einv_flag(problems, covered, f"{path}.GstRt", _(
                     "Line '%s': set a GST tax (the zero-rated, nil-rated or exempt tax if no GST is due)", name))
         problems.extend(build_problems)
 
-        # The IRP's own schema and business rules, on the payload itself.
+        # The IRP's own schema and business rules (and ours, e.g. no zero-value document), on the payload itself.
         today = datetime.now(IST).date()
         for problem in validation.validate_invoice(payload, today=today, require_check_digit=strict,
                                                    hsn_known=self._l10n_in_einv_hsn_master()):
-            path = str(getattr(problem, "path", "") or "")
+            path = problem.path
             if any(path == done or path.startswith(done + ".") or path.startswith(done + "[") for done in covered):
                 continue
-            message = self._l10n_in_einv_explain_problem(problem, path, items)
-            if message not in problems:
-                problems.append(message)
+            problems.append(self._l10n_in_einv_problem_message(problem, items))
         return list(dict.fromkeys(problems))
 
     @staticmethod
     def _l10n_in_einv_flag(problems, covered, path, message):
         covered.add(path)
         problems.append(message)
+
+    def _l10n_in_einv_check_gstin(self, problems, covered, path, label, gstin, strict):
+        """A GSTIN as entered on the company or a partner: flagged, never corrected."""
+        problem = validation.gstin_problem(path, gstin, require_check_digit=strict)
+        if problem:
+            self._l10n_in_einv_flag(problems, covered, path, self._l10n_in_einv_problem_message(problem, place=label))
 
     def _l10n_in_einv_check_address(self, problems, covered, section, label, partner, foreign=False):
         foreign = foreign or self._l10n_in_einv_is_foreign(partner)
@@ -750,38 +775,69 @@ class AccountMove(models.Model):
         pin = (partner.zip or "").strip()
         if not pin:
             self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _("%s: set the 6-digit PIN code", label))
-        elif not re.fullmatch(r"[1-9]\d{5}", pin.replace(" ", "")):
+        elif not _is_pin(pin):
             self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _(
-                "%(label)s: the PIN code '%(pin)s' must be 6 digits", label=label, pin=pin))
+                "%(label)s: the PIN code '%(pin)s' must be 6 digits, the first not 0", label=label, pin=pin))
 
-    def _l10n_in_einv_explain_problem(self, problem, path, items):
-        """'<the Odoo record to fix>: <what is wrong>' for a validation Problem."""
-        message = str(getattr(problem, "message", "") or problem)
-        code = getattr(problem, "code", None)
-        suffix = f" [{code}]" if code and str(code) not in message else ""
-        section = path.split(".", 1)[0].split("[", 1)[0]
-        match = ITEM_PATH.match(path)
-        if match:
-            index = int(match.group(1))
-            if index < len(items):
-                line = items[index]["_line"]
-                name = line.product_id.name or _text(line.name, 60)
-                label = _("Line %(number)d (product '%(name)s')", number=index + 1, name=name)
-                # The validator names the item 'Item N': name the Odoo line instead.
-                renamed, count = ITEM_NAME.subn(label, message, count=1)
-                return (renamed if count else f"{label}: {message}") + suffix
-            return _("Invoice lines: %s", message) + suffix
-        labels = {
-            "SellerDtls": _("Company '%s'", self.company_id.name),
-            "BuyerDtls": _("Customer '%s'", self.partner_id.commercial_partner_id.name),
-            "ShipDtls": _("Delivery address '%s'", self.partner_shipping_id.display_name),
-            "DispDtls": _("Dispatch address"),
-            "DocDtls": _("Invoice '%s'", self.name),
-            "TranDtls": _("Invoice '%s'", self.name),
-            "ValDtls": _("Invoice totals"),
-            "ExpDtls": _("Export details (Other Info tab)"),
-            "RefDtls": _("Original invoice '%s'", (self.reversed_entry_id or self.debit_origin_id).name or ""),
-            "PayDtls": _("Payment details"),
-        }
-        label = labels.get(section, _("Invoice '%s'", self.name))
-        return f"{label}: {message}{suffix}"
+    # ------------------------------------------------------------------------------
+    # Words for validation problems
+    # ------------------------------------------------------------------------------
+
+    def _l10n_in_einv_problem_message(self, problem, items=(), place=None):
+        """'<the Odoo record to fix>: <what is wrong> [<NIC code>]' for a structured validation Problem:
+        the record from the problem's path, the words from its key and params."""
+        place = place or self._l10n_in_einv_problem_place(problem, items)
+        code = "" if problem.code in (validation.SCHEMA_CODE, validation.LOCAL_CODE) else f" [{problem.code}]"
+        return f"{place}: {self._l10n_in_einv_problem_text(problem)}{code}"
+
+    def _l10n_in_einv_problem_text(self, problem):
+        """What is wrong, in the user's language: this module's wording of the problem's key
+        (tools/problem_texts.py), or irp's English template for a key not worded there."""
+        label = FIELD_LABELS.get(problem.field)
+        field_label = self.env._(label) if label is not None else None
+        template = PROBLEM_TEXTS.get(problem.key)
+        text = problem.render(self.env._(template), field_label) if template is not None else None
+        english = validation.TEMPLATES.get(problem.key)
+        return text or (english and problem.render(english, field_label)) or problem.text
+
+    def _l10n_in_einv_problem_place(self, problem, items=()):
+        """The Odoo record a problem is about, from its path: the invoice line (number and
+        product) for an item, else the company, customer, address or invoice."""
+        index = validation.item_index(problem.path)
+        if index is None:
+            return self._l10n_in_einv_place(problem.section, problem.field)
+        if index >= len(items):
+            return _("Invoice lines")
+        line = items[index]["_line"]
+        number = self._l10n_in_einv_line_number(line)
+        if line.product_id:
+            return _("Line %(number)d (product '%(product)s')", number=number, product=line.product_id.name)
+        return _("Line %(number)d ('%(name)s')", number=number, name=_text(line.name, 60))
+
+    def _l10n_in_einv_line_number(self, line):
+        """The row of the line in the invoice form (sections and notes count, as the user sees them)."""
+        ids = self.invoice_line_ids.ids
+        return ids.index(line.id) + 1 if line.id in ids else 0
+
+    def _l10n_in_einv_place(self, section, field=None):
+        """Words for the record behind a top-level block of the payload."""
+        if section == "SellerDtls":
+            return _("Company '%(name)s'", name=self.company_id.name)
+        if section == "BuyerDtls":
+            return _("Customer '%(name)s'", name=self.partner_id.commercial_partner_id.name)
+        if section == "ShipDtls":
+            return _("Delivery address '%(name)s'", name=self.partner_shipping_id.display_name)
+        if section == "DispDtls":
+            return _("Dispatch address '%(name)s'", name=self._l10n_in_get_warehouse_address().display_name)
+        if section == "TranDtls" and field == "EcmGstin":
+            return _("E-commerce operator '%(name)s'", name=self.l10n_in_reseller_partner_id.display_name)
+        if section == "ExpDtls":
+            return _("Export details (Other Info tab)")
+        if section == "RefDtls":
+            original = self.reversed_entry_id or self.debit_origin_id
+            return _("Original invoice '%(name)s'", name=original.name or "")
+        if section == "PayDtls":
+            return _("Payment details")
+        if section == "EwbDtls":
+            return _("E-way bill details")
+        return _("Invoice '%(name)s'", name=self.name or "")
