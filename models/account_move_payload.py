@@ -78,7 +78,10 @@ def _r3(value):
 
 
 def _text(value, max_length=None):
-    """Free text as NIC accepts it: one line, no double quote, no backslash."""
+    """Free text (names, addresses, descriptions) as NIC accepts it: one line, no double quote,
+    no backslash, at most max_length characters. NIC refuses those characters in every free-text
+    field, so a 1/2" pipe is described as 1/2' rather than refused. Identifiers (GSTIN, HSN, PIN,
+    document and shipping bill numbers) never go through here: they are sent as entered."""
     text = " ".join(str(value or "").replace('"', "'").replace("\\", "/").split())
     return text[:max_length].rstrip() if max_length else text
 
@@ -592,10 +595,12 @@ class AccountMove(models.Model):
         values = {}
         if bank:
             values["Nm"] = _text(bank.acc_holder_name or bank.partner_id.name or self.company_id.name, 100)
+            # Optional details: sent as entered (blanks grouping the account number dropped) or left
+            # out when NIC cannot take them; never re-cased or otherwise rewritten.
             account = re.sub(r"\s", "", bank.acc_number or "")
             if 1 <= len(account) <= 18:
                 values["AccDet"] = _text(account)
-            ifsc = (bank.bank_bic or "").strip().upper()
+            ifsc = (bank.bank_bic or "").strip()
             if IFSC_PATTERN.match(ifsc):
                 values["FinInsBr"] = ifsc
         if term:
@@ -614,7 +619,7 @@ class AccountMove(models.Model):
         country = (self._l10n_in_einv_buyer_address_partner().country_id or buyer.country_id).code
         currency = self.currency_id.name if self.currency_id != self.company_currency_id else None
         return _compact({
-            "ShipBNo": _text(self.l10n_in_shipping_bill_number, 20),
+            "ShipBNo": (self.l10n_in_shipping_bill_number or "").strip(),  # a number: never cut short
             "ShipBDt": _date(self.l10n_in_shipping_bill_date),
             "Port": self.l10n_in_shipping_port_code_id.code,
             "RefClm": "Y" if any(item["IgstAmt"] > 0 for item in items) else "N",

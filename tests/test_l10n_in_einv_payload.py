@@ -520,6 +520,14 @@ class TestL10nInEinvPayload(L10nInEinvoiceCommon):
         self.assertEqual(move._l10n_in_einv_preflight(), [
             "Delivery address 'Mysuru Home Stores': GSTIN '29AABCT1332L1Z' must be 15 characters long (it has 14)"])
 
+    def test_shipping_bill_number_is_not_cut_short(self):
+        move = self._export(self.igst_18_paid)
+        move.l10n_in_shipping_bill_number = "SB" + "7" * 19
+        self.assertEqual(move._l10n_in_einv_build_payload()["ExpDtls"]["ShipBNo"], "SB" + "7" * 19)
+        self.assertEqual(move._l10n_in_einv_preflight(), [
+            f"Export details (Other Info tab): shipping bill number 'SB{'7' * 19}' is too long: 21 characters, at "
+            "most 20 are allowed"])
+
     # --- zero values ---------------------------------------------------------------------------------
 
     def test_free_lines_generate_at_the_sandbox(self):
