@@ -249,7 +249,7 @@ def is_configuration_error(error):
     if not isinstance(error, IrpError) or error.codes:
         return False
     status = error.http_status
-    return status is not None and (300 <= status < 400 or status in (400, 404, 405, 406, 415))
+    return status is not None and (300 <= status < 400 or status in (400, 404, 405, 406, 415, 501))
 
 
 # --- the conversation ----------------------------------------------------------------------------

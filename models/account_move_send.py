@@ -3,8 +3,9 @@ registration policy's outcomes (irp/policy.py) to fields, chatter and activities
 Every protocol decision (what to call, when to retry, what to adopt) is the policy's."""
 import logging
 import threading
-from datetime import timedelta, timezone
+from datetime import timezone
 
+import psycopg2
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
@@ -15,10 +16,9 @@ from .account_move import SENDABLE_STATES
 
 _logger = logging.getLogger(__name__)
 
-# An in-flight marker older than this means the sender died mid-call: the
-# outcome is unknown and the IRP is asked before anything is sent again. It must
-# outlast a whole batch (50 invoices, a few calls each, up to a minute per call).
-IN_FLIGHT_TIMEOUT = timedelta(hours=1)
+# First key of the session advisory locks held on invoices while they are sent
+# (the second is the move id): 'IN' 'EI' as two bytes each.
+ADVISORY_NAMESPACE = 0x494E4549
 
 
 def _utc_naive(value):
@@ -54,21 +54,41 @@ class AccountMove(models.Model):
     def _l10n_in_einv_lock(self):
         """Lock the rows we can; return (held moves still to send, moves another sender holds).
 
-        SKIP LOCKED: one invoice held elsewhere (a double click, another worker, a
-        payment being registered) never holds up the rest of a batch.
+        Two locks: the row lock (SKIP LOCKED: one invoice held elsewhere never holds up
+        a batch) lasts this transaction; a session advisory lock lasts until released,
+        across the commits of a run, and dies with the connection. So an invoice
+        marked in flight whose advisory lock we get had a sender that died mid-call:
+        its outcome is unknown and the IRP is asked before anything is sent again.
         """
         held = self._l10n_in_einv_try_lock()
+        if held:
+            self.env.cr.execute("SELECT id FROM unnest(%s) AS id WHERE pg_try_advisory_lock(%s, id)",
+                                [held.ids, ADVISORY_NAMESPACE])
+            held = self.browse([row[0] for row in self.env.cr.fetchall()])
         busy = self - held
         held.invalidate_recordset()
-        stale = fields.Datetime.now() - IN_FLIGHT_TIMEOUT
-        fresh = held.filtered(lambda m: m.l10n_in_einv_in_flight_since and m.l10n_in_einv_in_flight_since > stale)
-        dead = (held - fresh).filtered("l10n_in_einv_in_flight_since")
+        dead = held.filtered("l10n_in_einv_in_flight_since")
         with write_guard.trusted():  # their sender died mid-call
             for move in dead:
-                move.write({"l10n_in_einv_outcome_unknown": True,
+                move.write({"l10n_in_einv_outcome_unknown": True, "l10n_in_einv_in_flight_since": False,
                             "l10n_in_einv_unknown_since": move.l10n_in_einv_unknown_since
                             or move.l10n_in_einv_in_flight_since})
-        return (held - fresh).filtered(lambda m: m.l10n_in_einv_state in SENDABLE_STATES), busy
+        sendable = held.filtered(lambda m: m.l10n_in_einv_state in SENDABLE_STATES)
+        (held - sendable)._l10n_in_einv_unlock()
+        return sendable, busy
+
+    def _l10n_in_einv_unlock(self):
+        """Release the advisory locks: they outlive this transaction on a pooled connection."""
+        if not self:
+            return
+        query = "SELECT pg_advisory_unlock(%s, id) FROM unnest(%s) AS id"
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, [ADVISORY_NAMESPACE, self.ids])
+        except psycopg2.errors.InFailedSqlTransaction:
+            # failing already: its work is lost anyway, the locks must not be
+            self.env.cr.rollback()
+            self.env.cr.execute(query, [ADVISORY_NAMESPACE, self.ids])
 
     # --- sending ------------------------------------------------------------------------
 
@@ -96,6 +116,13 @@ class AccountMove(models.Model):
 
     def _l10n_in_einv_send_with(self, credential, commit, raise_problems=False):
         moves, busy = self._l10n_in_einv_lock()
+        try:
+            return moves._l10n_in_einv_send_locked(busy, credential, commit, raise_problems)
+        finally:
+            moves._l10n_in_einv_unlock()
+
+    def _l10n_in_einv_send_locked(self, busy, credential, commit, raise_problems):
+        moves = self
         skipped = _("being sent by another user; skipped")
         report = [(name, skipped) for name in busy.mapped("name")]
         jobs = []

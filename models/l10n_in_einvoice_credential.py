@@ -34,7 +34,7 @@ CONFIG_FIELDS = frozenset({
     "environment", "base_url", "client_id", "client_secret", "user_name", "password", "extra_headers",
     "encryption_public_key", "signing_certificate", "connect_timeout", "read_timeout", "gstin", "active"})
 CONNECT_TIMEOUT_RANGE = (1, 60)
-READ_TIMEOUT_RANGE = (5, 300)
+READ_TIMEOUT_RANGE = (2, 300)
 
 # One client per credential and process: parsed keys, pooled connections and the
 # decrypted session are reused across calls (never authenticate per invoice).
