@@ -14,15 +14,16 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from . import crypto, errors
+from .envelope import Envelope, _lower_keys, parse_envelope, parse_retry_after
 from .errors import IrpError, ResponseSignatureError
+from .masking import MASK, SECRET_KEYS, mask, mask_headers  # noqa: F401 - re-exported
 from .results import (
     CancelResult, EwbCancelResult, EwbDetails, EwbResult, GstinDetails, IrnResult,
     distance_from, format_doc_date, number_text, parse_date, parse_ist,
@@ -51,10 +52,6 @@ ENDPOINTS = {
 # Calls that change something at the IRP: a lost reply leaves their outcome unknown.
 CREATING = frozenset({"generate_irn", "cancel_irn", "generate_ewaybill", "cancel_ewaybill"})
 
-MASK = "***"
-# JSON keys and header names whose values never reach a log (compared lower-case)
-SECRET_KEYS = frozenset({"password", "client_secret", "client-secret", "authtoken", "sek", "appkey"})
-_SECRET_HEADER_HINTS = ("secret", "token", "password", "authorization", "apikey", "api-key", "api_key")
 DEFAULT_TOKEN_LIFETIME_MINUTES = 60  # NIC sandbox; used only when TokenExpiry is missing
 
 
@@ -94,97 +91,6 @@ class CallRecord:
     request_headers: dict = field(default_factory=dict, repr=False)
     error_kind: str = None
     error_message: str = None
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """A parsed NIC response envelope (§5.1); `data` is still encrypted (str) when it came so."""
-    ok: bool
-    data: object
-    errors: list
-    info: list
-
-
-def _lower_keys(obj):
-    return {str(key).lower(): value for key, value in obj.items()}
-
-
-def parse_envelope(obj):
-    """NIC envelope -> Envelope. Accepts Status as number or string and keys in any case
-    (some documents show `"status":"1"`), ErrorDetails as a list (or base64 JSON), and the
-    e-way bill system's `error` field as used by the cancel e-way bill API."""
-    if not isinstance(obj, dict):
-        raise ValueError("the IRP reply is not a JSON object")
-    lowered = _lower_keys(obj)
-    errors_ = errors.parse_error_details(lowered.get("errordetails"))
-    if not errors_ and lowered.get("error"):
-        errors_ = _ewb_system_errors(lowered["error"])
-    info = lowered.get("infodtls") or []
-    if isinstance(info, dict):
-        info = [info]
-    data = lowered.get("data")
-    status = lowered.get("status")
-    if status is None:
-        ok = data is not None and not errors_
-    else:
-        ok = str(status).strip() == "1" or status is True
-    return Envelope(ok=ok, data=data, errors=errors_, info=list(info))
-
-
-def _ewb_system_errors(error):
-    """E-way bill system errors: {"errorCodes": "312,"} plain or base64-encoded."""
-    if isinstance(error, str):
-        decoded = errors.decode_json_text(error)
-        if decoded is None:
-            return [{"code": "", "message": error}]
-        error = decoded
-    if isinstance(error, dict):
-        lowered = _lower_keys(error)
-        codes = [c.strip() for c in str(lowered.get("errorcodes", "")).split(",") if c.strip()]
-        message = str(lowered.get("message") or lowered.get("errormessage") or "")
-        if codes:
-            return [{"code": errors.normalize_code(code), "message": message} for code in codes]
-        if message:
-            return [{"code": "", "message": message}]
-    return errors.parse_error_details(error)
-
-
-def parse_retry_after(value, now=None):
-    """Retry-After in seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - (now or utc_now())).total_seconds())
-
-
-def mask(obj):
-    """A copy of a JSON-like object with secret values replaced by ***."""
-    if isinstance(obj, dict):
-        return {key: MASK if str(key).lower() in SECRET_KEYS and value not in (None, "") else mask(value)
-                for key, value in obj.items()}
-    if isinstance(obj, list):
-        return [mask(value) for value in obj]
-    return obj
-
-
-def _mask_headers(headers, also_secret=()):
-    masked = {}
-    for name, value in headers.items():
-        lowered = name.lower()
-        secret = (lowered in SECRET_KEYS or lowered in also_secret
-                  or any(hint in lowered for hint in _SECRET_HEADER_HINTS))
-        masked[name] = MASK if secret and value else value
-    return masked
 
 
 def _nothing_sent(exc):
@@ -385,7 +291,7 @@ class IrpClient:
                     ok=failure is None and reply is not None,
                     error_codes=failure.codes if failure else [],
                     request_text=self._scrub(request_log), response_text=self._scrub(response_log),
-                    request_headers=_mask_headers(headers, self._extra_header_names),
+                    request_headers=mask_headers(headers, self._extra_header_names),
                     error_kind=failure.kind if failure else None,
                     error_message=self._scrub(str(failure)) if failure else None,
                 ))

@@ -5,42 +5,11 @@ which is what Odoo stores. Raw decrypted data stays available in `data`.
 """
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
+from .ist import IST, format_ist, parse_ist  # noqa: F401 - re-exported: results speak IST
 
-# IRP formats first; the e-way bill system (cancel EWB) writes 12-hour dd/MM/yyyy times.
-_DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%d/%m/%Y %I:%M:%S %p",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %I:%M %p",
-    "%Y-%m-%dT%H:%M:%S",
-)
 _DISTANCE = re.compile(r"(?:distance[^0-9]{0,40}?)(\d+)\s*(?:km)?", re.IGNORECASE)
-
-
-def parse_ist(value):
-    """IRP date-time text (IST) -> aware datetime in UTC; None for empty values."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=IST)
-        return moment.astimezone(timezone.utc)
-    text = str(value).strip()
-    for fmt in _DATETIME_FORMATS:
-        try:
-            moment = datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return moment.replace(tzinfo=IST).astimezone(timezone.utc)
-    raise ValueError(f"unrecognised IRP date-time {text!r}")
-
-
-def format_ist(moment):
-    """Aware datetime -> the IRP's 'yyyy-MM-dd HH:mm:ss' in IST."""
-    return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def parse_date(value):

@@ -9,9 +9,10 @@ refresh in the last 10 minutes, re-authenticate once when the IRP says 1005.
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from . import errors
+from .ist import utc_now  # noqa: F401 - the one clock helper, re-exported
 
 _logger = logging.getLogger(__name__)
 
@@ -19,10 +20,6 @@ REFRESH_MARGIN = timedelta(minutes=10)
 # If a forced refresh hands back the same (old) token, our clock is ahead of the
 # IRP's: keep using that token and do not ask again for this long.
 REFRESH_RETRY_DELAY = timedelta(minutes=1)
-
-
-def utc_now():
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

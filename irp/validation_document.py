@@ -3,13 +3,13 @@ e-way bill details (nic-irp-api.md §7.13, §14), and the readers and report sha
 with the item rules. Every rule adds a structured Problem (path, code, key, params)."""
 import math
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from . import gstin as gstin_rules
-from . import masters
+from . import ist, masters
 from .validation_problems import LOCAL_CODE, Problem
 
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
+IST = ist.IST
 EINVOICING_START = date(2020, 10, 1)
 SHIP_TO_GSTIN_MANDATORY_FROM = date(2026, 8, 1)  # §14, GSTN advisory of 17/06/2026
 TOTAL_TOLERANCE = 1.0  # the IRP accepts ±1 on invoice totals (2189)
@@ -83,9 +83,9 @@ def block(obj, key):
 
 def judging_date(today):
     if today is None:
-        return datetime.now(IST).date()  # the IRP judges dates in Indian time
+        return ist.today()  # the IRP judges dates in Indian time
     if isinstance(today, datetime):
-        return (today.astimezone(IST) if today.tzinfo else today).date()
+        return ist.date_of(today)
     return today
 
 

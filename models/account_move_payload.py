@@ -10,7 +10,6 @@ payload agrees with the accounting to the paisa.
 import re
 from collections import defaultdict
 
-import pytz
 
 from odoo import _, models
 from odoo.tools import float_round
@@ -18,7 +17,6 @@ from odoo.tools import float_round
 from ..irp import gstin as gstin_rules
 from ..irp import masters
 
-IST = pytz.timezone("Asia/Kolkata")
 
 URP = "URP"
 FOREIGN_STATE = "96"

@@ -2,13 +2,12 @@
 (tools/problem_texts.py) and placed on the Odoo record and field to fix."""
 import logging
 import os
-from datetime import datetime
 
 from odoo import _, models
 
-from ..irp import masters, validation
+from ..irp import ist, masters, validation
 from ..tools.problem_texts import FIELD_LABELS, PROBLEM_TEXTS
-from .account_move_payload import DOC_NO_PATTERN, IST, TREATMENTS_NEEDING_GSTIN, _is_hsn, _is_pin, _text
+from .account_move_payload import DOC_NO_PATTERN, TREATMENTS_NEEDING_GSTIN, _is_hsn, _is_pin, _text
 
 _logger = logging.getLogger(__name__)
 _hsn_master_cache = {}  # {"version": (path, mtime), "known": callable}, shared by the process
@@ -126,7 +125,7 @@ class AccountMove(models.Model):
         problems.extend(build_problems)
 
         # The IRP's own schema and business rules (and ours, e.g. no zero-value document), on the payload itself.
-        today = datetime.now(IST).date()
+        today = ist.today()
         for problem in validation.validate_invoice(payload, today=today, require_check_digit=strict,
                                                    hsn_known=self._l10n_in_einv_hsn_master()):
             path = problem.path

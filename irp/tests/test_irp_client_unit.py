@@ -266,7 +266,7 @@ def test_mask_hides_every_secret_key_at_any_depth():
     assert masked == {"Status": 1, "Data": {"ClientId": "c", "UserName": "u", "AuthToken": "***", "Sek": "***",
                                             "TokenExpiry": "2024-01-01 10:00:00"},
                       "nested": [{"password": "***", "AppKey": "***", "client_secret": "***", "keep": "v"}]}
-    headers = client_module._mask_headers({"client_id": "id", "client_secret": "s", "AuthToken": "t",
+    headers = client_module.mask_headers({"client_id": "id", "client_secret": "s", "AuthToken": "t",
                                            "Gstin": "g", "X-Api-Key": "k", "Authorization": "Bearer x"})
     assert headers == {"client_id": "id", "client_secret": "***", "AuthToken": "***", "Gstin": "g",
                        "X-Api-Key": "***", "Authorization": "***"}
