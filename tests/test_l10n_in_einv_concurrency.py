@@ -50,7 +50,7 @@ class TestEinvoiceConcurrentSenders(TransactionCase):
             product = env["product.product"].create({
                 "name": "Drill machine", "l10n_in_hsn_code": "84672100", "type": "consu", "lst_price": 5000.0})
             cls.move_ids = []
-            for _index in range(2):
+            for _index in range(3):
                 move = env["account.move"].with_company(company).create({
                     "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
                     "invoice_date": fields.Date.context_today(env.user),
@@ -62,8 +62,8 @@ class TestEinvoiceConcurrentSenders(TransactionCase):
                 cls.move_ids.append(move.id)
             cls.company_id, cls.gstin = company.id, seller["gstin"]
 
-    def _race(self, move_id, commit):
-        """Start two senders 0.3 s apart while the IRP takes 1.5 s to answer."""
+    def _race(self, move_id, commit, senders=("first", "second")):
+        """Start the senders 0.3 s apart while the IRP takes 1.5 s to answer."""
         self.sandbox.set_faults([{"kind": "latency", "ms": 1500, "endpoint": "generate_irn"}])
         reports = {}
 
@@ -75,10 +75,10 @@ class TestEinvoiceConcurrentSenders(TransactionCase):
                 env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [self.company_id]})
                 reports[name] = env["account.move"].browse(move_id)._l10n_in_einv_send(commit=commit)
 
-        threads = [threading.Thread(target=sender, args=(name,)) for name in ("first", "second")]
-        threads[0].start()
-        time.sleep(0.3)
-        threads[1].start()
+        threads = [threading.Thread(target=sender, args=(name,)) for name in senders]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.3)
         for thread in threads:
             thread.join(30)
         self.sandbox.clear_faults()
@@ -103,3 +103,11 @@ class TestEinvoiceConcurrentSenders(TransactionCase):
         outcomes = [report[0][1] for report in reports.values()]
         self.assertEqual(sorted("another user" in outcome for outcome in outcomes), [False, True],
                          "one worker sends, the other skips the invoice in flight")
+
+    def test_three_workers_send_once(self):
+        before = self.sandbox.count_irns(self.gstin)
+        reports, (state, irn) = self._race(self.move_ids[2], commit=True, senders=("first", "second", "third"))
+        self.assertEqual(state, "generated")
+        self.assertEqual(self.sandbox.count_irns(self.gstin), before + 1)
+        outcomes = [report[0][1] for report in reports.values()]
+        self.assertEqual(sorted("another user" in outcome for outcome in outcomes), [False, True, True], outcomes)
