@@ -317,9 +317,11 @@ class IrpClient:
                             retry_after=retry_after, endpoint=endpoint)
 
         if status in (429, 503):
+            # 429 is refused before any processing; a gateway's 503 may come after the IRP
+            # committed, so on a creating call it leaves the outcome unknown (look up first)
             label = "rate limit reached" if status == 429 else "IRP unavailable"
             raise fail(f"HTTP {status}: {label}" + (f", retry after {retry_after:g} s" if retry_after else ""),
-                       errors.TRANSIENT)
+                       errors.TRANSIENT if status == 429 else lost)
         if status >= 500:
             raise fail(f"HTTP {status} from the IRP or a gateway", lost)
         if 300 <= status < 400:  # redirects are not followed: a request must not be replayed elsewhere

@@ -9,7 +9,8 @@ whole conversation (nic-irp-api.md §5.4, §8, §10) and returns a typed outcome
   describes this document (buyer GSTIN and total within NIC's ±₹1);
 - Refused: a definite no, with the IRP's codes as structured problems; never resent
   unchanged;
-- RetryAt: nothing was registered; try again at `at` (backoff, Retry-After, a pause);
+- RetryAt: this conversation registered nothing; try again at `at` (backoff, Retry-After, a
+  pause; a document deferred while it may hold an IRN keeps its knowledge);
 - Unknown: the IRP may hold an IRN we could not read yet; look it up (never resend
   blindly) at `at`. Unknown is never given up.
 
@@ -120,6 +121,16 @@ class RetryAt:
     error: Exception = None
     pause: Pause = None
     deferred: bool = False  # not even tried: the GSTIN is paused
+
+    @property
+    def why(self):
+        """What holds the document back: the GSTIN's pause when there is one."""
+        return self.pause.reason if self.pause else self.reason
+
+    @property
+    def spends_attempt(self):
+        """Waiting for a pause or for fixed credentials is not the document's own failure."""
+        return not self.deferred and self.why not in (RATE_LIMITED, CREDENTIALS, CONFIGURATION)
 
 
 @dataclass(frozen=True)

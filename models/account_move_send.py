@@ -234,10 +234,8 @@ class AccountMove(models.Model):
         """Nothing was registered: wait until outcome.at (the policy's backoff or the GSTIN's pause)."""
         error = outcome.error
         until = _ist(outcome.at)
-        reason = outcome.pause.reason if outcome.pause else outcome.reason
-        # waiting for a pause or for fixed credentials is not the invoice's failure
-        not_its_own = outcome.deferred or reason in (policy.CREDENTIALS, policy.CONFIGURATION, policy.RATE_LIMITED)
-        attempts = self.l10n_in_einv_attempts + (0 if not_its_own else 1)
+        reason = outcome.why
+        attempts = self.l10n_in_einv_attempts + (1 if outcome.spends_attempt else 0)
         if reason == policy.RATE_LIMITED:
             message = _("The IRP asked us to slow down (HTTP 429): every invoice of GSTIN %(gstin)s waits until "
                         "%(until)s, then sending resumes by itself.", gstin=credential.gstin, until=until)

@@ -82,15 +82,24 @@ def test_5xx_on_a_read_is_transient(sandbox, make_client, status):
     assert client.get_gstin(master.BUYER_KA["gstin"]).status == "ACT"  # the fault hit once
 
 
-def test_503_is_transient_even_for_a_creating_call(sandbox, make_client, invoice_for):
+def test_503_on_a_creating_call_is_an_unknown_outcome(sandbox, make_client, invoice_for):
+    """A gateway's 503 may come after the IRP committed: look it up before anything else."""
     client = make_client()
     client.authenticate()
-    before = sandbox.count_irns()
-    sandbox.set_faults([_fault("http_error", "generate_irn", status=503)])
+    sandbox.set_faults([_fault("http_error", "generate_irn", status=503, commit=True)])
+    payload = invoice_for()
     with pytest.raises(IrpError) as excinfo:
-        client.generate_irn(invoice_for())
+        client.generate_irn(payload)
+    assert excinfo.value.kind == errors.UNKNOWN_OUTCOME and excinfo.value.http_status == 503
+    assert client.get_irn_by_doc(*_doc(payload)).irn  # it was registered
+
+
+def test_503_on_a_read_is_transient(sandbox, make_client):
+    client = make_client()
+    sandbox.set_faults([_fault("http_error", "get_gstin", status=503)])
+    with pytest.raises(IrpError) as excinfo:
+        client.get_gstin(master.BUYER_KA["gstin"])
     assert excinfo.value.kind == errors.TRANSIENT and excinfo.value.http_status == 503
-    assert sandbox.count_irns() == before
 
 
 def test_429_is_transient_with_retry_after(sandbox, make_client, invoice_for):

@@ -382,12 +382,6 @@ def scenario(endpoint, world):
     raise AssertionError(endpoint)
 
 
-# A 503 the IRP sent after registering the invoice is read as "nothing was done" (see
-# test_a_503_after_the_irp_registered_the_invoice_is_not_reported_as_nothing_registered);
-# the batch still ends well (2150, adopted), so the matrix checks everything else there.
-RETRY_AT_WITH_IRN_KNOWN = {("generate_irn", "http_503_commit")}
-
-
 @pytest.mark.parametrize("endpoint, fault_name, times", list(_matrix()))
 def test_fault_matrix_ends_with_one_irn_per_document(request, sandbox, make_client, kit, endpoint, fault_name,
                                                      times):
@@ -423,9 +417,8 @@ def test_fault_matrix_ends_with_one_irn_per_document(request, sandbox, make_clie
         else:  # a sync that went through leaves nothing to sync: only the first hit is certain
             assert not left or left[0] < times
     sb.clear_faults()
-    if (endpoint, fault_name) not in RETRY_AT_WITH_IRN_KNOWN:
-        # RetryAt means "nothing was registered": true whenever it is said
-        assert not batch.retry_with_irn, batch.retry_with_irn
+    # RetryAt means "nothing was registered": true whenever it is said
+    assert not batch.retry_with_irn, batch.retry_with_irn
     assert_settled(sb, client, docs, irns_before, checker=world.client(),
                    generate_budget=LONG_ACTIVE_ROUNDS if times is None else times)
     if fault_name in SLOW_BUT_IN_TIME:  # waited out: every document through in its first conversation
@@ -437,10 +430,6 @@ def test_fault_matrix_ends_with_one_irn_per_document(request, sandbox, make_clie
             assert isinstance(tried[0], (Adopted, Unknown)), tried
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "irp/client.py _read_response maps HTTP 503 to TRANSIENT ('nothing was done') even on generate_irn; "
-    "a 503 from a gateway may come after the IRP registered the invoice (nic-irp-api.md 5.1: 5xx is an "
-    "unknown outcome, look the document up before retrying), so the policy answers RetryAt while an IRN exists"))
 def test_a_503_after_the_irp_registered_the_invoice_is_not_reported_as_nothing_registered(
         sandbox, make_client, invoice_for):
     client = make_client()
