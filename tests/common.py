@@ -2,8 +2,9 @@
 IRP credential pointing at an in-process sandbox (real HTTP, real crypto),
 customers of every GST treatment and products with HSN/SAC codes."""
 import itertools
+import time
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -121,3 +122,36 @@ class L10nInEinvoiceCommon(AccountTestInvoicingCommon):
         if post:
             move.action_post()
         return move
+
+
+def commit_seller(registry, sandbox, seller, buyer, state_xmlid, label, **company_values):
+    """For tests whose other workers need committed data: a company of its own on `seller`'s
+    GSTIN with its sandbox credential, a buyer and a product, committed in the throw-away
+    test database. Returns (company id, buyer id, product id, intra-state GST 18 % tax id)."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        state = env.ref(state_xmlid)
+        company = env["res.company"].create({
+            "name": f"{label} {time.time_ns()}", "country_id": env.ref("base.in").id, "state_id": state.id,
+            "vat": seller["gstin"], "street": seller["addr1"], "city": seller["loc"], "zip": str(seller["pin"]),
+            "l10n_in_einv_enabled": True, **company_values,
+        })
+        env = env(context={"allowed_company_ids": company.ids})
+        env["account.chart.template"].try_loading("in", company=company, install_demo=False)
+        user = next(u for u in sandbox.users if u["gstin"] == seller["gstin"])
+        env["l10n_in.einvoice.credential"].create({
+            "company_id": company.id, "gstin": seller["gstin"], "environment": "local_sandbox",
+            "base_url": sandbox.url, "client_id": sandbox.client_id, "client_secret": sandbox.client_secret,
+            "user_name": user["user_name"], "password": user["password"], "read_timeout": 10,
+            "encryption_public_key": sandbox.encryption_public_pem.decode(),
+            "signing_certificate": sandbox.signing_certificate_pem.decode(),
+        })
+        partner = env["res.partner"].create({
+            "name": buyer["legal_name"], "vat": buyer["gstin"], "country_id": env.ref("base.in").id,
+            "state_id": state.id, "street": buyer["addr1"], "city": buyer["loc"], "zip": str(buyer["pin"]),
+            "is_company": True, "l10n_in_gst_treatment": "regular",
+        })
+        tax = env["account.chart.template"].with_company(company).ref("sgst_sale_18")
+        product = env["product.product"].create({
+            "name": "Drill machine", "l10n_in_hsn_code": "84672100", "type": "consu", "lst_price": 5000.0})
+        return company.id, partner.id, product.id, tax.id

@@ -6,6 +6,7 @@ from odoo.tests import TransactionCase, tagged
 
 from ..sandbox import master
 from ..sandbox.testing import RunningSandbox
+from .common import commit_seller
 
 
 @tagged("post_install", "-at_install")
@@ -22,45 +23,23 @@ class TestEinvoiceConcurrentSenders(TransactionCase):
         super().setUpClass()
         cls.sandbox = RunningSandbox().start()
         cls.addClassCleanup(cls.sandbox.stop)
+        seller = master.SELLER_MH
+        company_id, partner_id, product_id, tax_id = commit_seller(
+            cls.registry, cls.sandbox, seller, master.BUYER_MH, "base.state_in_mh", "Concurrency Test Co")
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            seller = master.SELLER_MH
-            company = env["res.company"].create({
-                "name": f"Concurrency Test Co {time.time_ns()}", "country_id": env.ref("base.in").id,
-                "state_id": env.ref("base.state_in_mh").id, "vat": seller["gstin"], "street": seller["addr1"],
-                "city": seller["loc"], "zip": str(seller["pin"]), "l10n_in_einv_enabled": True,
-            })
-            env = env(context={"allowed_company_ids": company.ids})
-            env["account.chart.template"].try_loading("in", company=company, install_demo=False)
-            user = next(u for u in cls.sandbox.users if u["gstin"] == seller["gstin"])
-            env["l10n_in.einvoice.credential"].create({
-                "company_id": company.id, "gstin": seller["gstin"], "environment": "local_sandbox",
-                "base_url": cls.sandbox.url, "client_id": cls.sandbox.client_id,
-                "client_secret": cls.sandbox.client_secret, "user_name": user["user_name"],
-                "password": user["password"], "encryption_public_key": cls.sandbox.encryption_public_pem.decode(),
-                "signing_certificate": cls.sandbox.signing_certificate_pem.decode(), "read_timeout": 10,
-            })
-            buyer = master.BUYER_MH
-            partner = env["res.partner"].create({
-                "name": buyer["legal_name"], "vat": buyer["gstin"], "country_id": env.ref("base.in").id,
-                "state_id": env.ref("base.state_in_mh").id, "street": buyer["addr1"], "city": buyer["loc"],
-                "zip": str(buyer["pin"]), "is_company": True, "l10n_in_gst_treatment": "regular",
-            })
-            tax = env["account.chart.template"].with_company(company).ref("sgst_sale_18")
-            product = env["product.product"].create({
-                "name": "Drill machine", "l10n_in_hsn_code": "84672100", "type": "consu", "lst_price": 5000.0})
+            env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company_id]})
             cls.move_ids = []
             for _index in range(3):
-                move = env["account.move"].with_company(company).create({
-                    "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
+                move = env["account.move"].with_company(company_id).create({
+                    "move_type": "out_invoice", "partner_id": partner_id, "company_id": company_id,
                     "invoice_date": fields.Date.context_today(env.user),
                     "invoice_line_ids": [Command.create({
-                        "product_id": product.id, "quantity": 2, "price_unit": 5000.0,
-                        "tax_ids": [Command.set(tax.ids)]})],
+                        "product_id": product_id, "quantity": 2, "price_unit": 5000.0,
+                        "tax_ids": [Command.set([tax_id])]})],
                 })
                 move.action_post()
                 cls.move_ids.append(move.id)
-            cls.company_id, cls.gstin = company.id, seller["gstin"]
+            cls.company_id, cls.gstin = company_id, seller["gstin"]
 
     def _race(self, move_id, commit, senders=("first", "second")):
         """Start the senders 0.3 s apart while the IRP takes 1.5 s to answer."""

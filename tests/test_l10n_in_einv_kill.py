@@ -16,6 +16,7 @@ from odoo.tools import config
 
 from ..sandbox import master
 from ..sandbox.testing import RunningSandbox
+from .common import commit_seller
 
 BATCH = 6
 
@@ -30,42 +31,21 @@ class TestEinvoiceWorkerKilled(TransactionCase):
         super().setUpClass()
         cls.sandbox = RunningSandbox().start()
         cls.addClassCleanup(cls.sandbox.stop)
-        seller, buyer = master.SELLER_MH, master.BUYER_MH
+        seller = master.SELLER_MH
+        company_id, partner_id, product_id, tax_id = commit_seller(
+            cls.registry, cls.sandbox, seller, master.BUYER_MH, "base.state_in_mh", "Kill Test Co",
+            l10n_in_einv_parallel_calls=1)
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env["res.company"].create({
-                "name": f"Kill Test Co {time.time_ns()}", "country_id": env.ref("base.in").id,
-                "state_id": env.ref("base.state_in_mh").id, "vat": seller["gstin"], "street": seller["addr1"],
-                "city": seller["loc"], "zip": str(seller["pin"]), "l10n_in_einv_enabled": True,
-                "l10n_in_einv_parallel_calls": 1,
-            })
-            env = env(context={"allowed_company_ids": company.ids})
-            env["account.chart.template"].try_loading("in", company=company, install_demo=False)
-            user = next(u for u in cls.sandbox.users if u["gstin"] == seller["gstin"])
-            env["l10n_in.einvoice.credential"].create({
-                "company_id": company.id, "gstin": seller["gstin"], "environment": "local_sandbox",
-                "base_url": cls.sandbox.url, "client_id": cls.sandbox.client_id,
-                "client_secret": cls.sandbox.client_secret, "user_name": user["user_name"],
-                "password": user["password"], "encryption_public_key": cls.sandbox.encryption_public_pem.decode(),
-                "signing_certificate": cls.sandbox.signing_certificate_pem.decode(), "read_timeout": 10,
-            })
-            partner = env["res.partner"].create({
-                "name": buyer["legal_name"], "vat": buyer["gstin"], "country_id": env.ref("base.in").id,
-                "state_id": env.ref("base.state_in_mh").id, "street": buyer["addr1"], "city": buyer["loc"],
-                "zip": str(buyer["pin"]), "is_company": True, "l10n_in_gst_treatment": "regular",
-            })
-            tax = env["account.chart.template"].with_company(company).ref("sgst_sale_18")
-            product = env["product.product"].create({
-                "name": "Drill machine", "l10n_in_hsn_code": "84672100", "type": "consu", "lst_price": 900.0})
-            moves = env["account.move"].with_company(company).create([{
-                "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
+            env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company_id]})
+            moves = env["account.move"].with_company(company_id).create([{
+                "move_type": "out_invoice", "partner_id": partner_id, "company_id": company_id,
                 "invoice_date": fields.Date.context_today(env.user),
                 "invoice_line_ids": [Command.create({
-                    "product_id": product.id, "quantity": 1, "price_unit": 900.0 + index,
-                    "tax_ids": [Command.set(tax.ids)]})],
+                    "product_id": product_id, "quantity": 1, "price_unit": 900.0 + index,
+                    "tax_ids": [Command.set([tax_id])]})],
             } for index in range(BATCH)])
             moves.action_post()
-            cls.move_ids, cls.company_id, cls.gstin = moves.ids, company.id, seller["gstin"]
+            cls.move_ids, cls.company_id, cls.gstin = moves.ids, company_id, seller["gstin"]
 
     def _worker(self):
         """A second Odoo process running the scheduled action on this database."""
