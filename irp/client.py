@@ -626,3 +626,17 @@ def _safe_date(value):
         return parse_date(value)
     except ValueError:
         return None
+
+
+def fetch_sandbox_keys(base_url, timeout=10):
+    """(encryption public key PEM, signing certificate PEM) published by the bundled
+    sandbox at base_url (README: /sandbox/keys/*.pem). IrpError when it does not answer."""
+    texts = []
+    for name in ("encryption", "signing"):
+        try:
+            response = requests.get(f"{base_url.rstrip('/')}/sandbox/keys/{name}.pem", timeout=timeout)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise IrpError(f"the sandbox at {base_url} does not answer ({exc})", kind=errors.TRANSIENT) from exc
+        texts.append(response.text)
+    return tuple(texts)

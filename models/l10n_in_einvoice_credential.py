@@ -6,14 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-import requests
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..irp import crypto, policy
 from ..irp import gstin as gstin_rules
-from ..irp.client import IrpClient, IrpConfig, SessionState
+from ..irp.client import IrpClient, IrpConfig, SessionState, fetch_sandbox_keys
 from ..irp.errors import IrpError
 from ..tools import secret_box, write_guard
 
@@ -435,7 +433,7 @@ class L10nInEinvoiceCredential(models.Model):
         try:
             client.authenticate(force_refresh=False)
             details = client.get_gstin(self.gstin)
-        except (IrpError, requests.RequestException, ValueError) as exc:
+        except (IrpError, ValueError) as exc:
             result, kind = _("Connection failed: %(error)s", error=exc), "danger"
         else:
             result = _("Connected as %(user)s. GSTIN %(gstin)s: %(name)s, status %(status)s.",
@@ -458,14 +456,11 @@ class L10nInEinvoiceCredential(models.Model):
             raise UserError(_("Keys are only downloaded from the bundled sandbox; paste NIC's keys for "
                               "the NIC environments."))
         try:
-            encryption = requests.get(f"{self.base_url}/sandbox/keys/encryption.pem", timeout=10)
-            signing = requests.get(f"{self.base_url}/sandbox/keys/signing.pem", timeout=10)
-            encryption.raise_for_status()
-            signing.raise_for_status()
-        except requests.RequestException as exc:
+            encryption, signing = fetch_sandbox_keys(self.base_url)
+        except IrpError as exc:
             raise UserError(_("The sandbox at %(url)s does not answer (%(error)s). Start it with scripts/sandbox.",
                               url=self.base_url, error=exc)) from exc
-        self.write({"encryption_public_key": encryption.text, "signing_certificate": signing.text})
+        self.write({"encryption_public_key": encryption, "signing_certificate": signing})
         return True
 
     def action_clear_session(self):

@@ -97,3 +97,12 @@ class TestEinvoiceSecurity(L10nInEinvoiceCommon):
         # the form's own way is allowed: the secret is encrypted by the addon
         self.credential.with_user(self.accountant).write({"password": "a-new-password"})
         self.assertNotEqual(as_admin.password_encrypted, "a-new-password")
+
+    def test_sandbox_keys_are_fetched_into_the_credential(self):
+        self.credential.write({"encryption_public_key": False, "signing_certificate": False})
+        self.credential.with_user(self.accountant).action_fetch_sandbox_keys()
+        self.assertIn("BEGIN", self.credential.encryption_public_key)
+        self.assertIn("BEGIN CERTIFICATE", self.credential.signing_certificate)
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 5400.0)])
+        self._generate(move)
+        self.assertEqual(move.l10n_in_einv_state, "generated", move.l10n_in_einv_error)

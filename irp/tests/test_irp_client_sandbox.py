@@ -603,3 +603,24 @@ def test_each_thread_reuses_its_own_http_session(make_client, invoice_for):
     client.close()
     assert client._own_sessions == []
     assert client.get_gstin(master.BUYER_KA["gstin"]).status == "ACT"  # usable again after close()
+
+
+def test_fetch_sandbox_keys_gives_working_keys(sandbox, make_client, invoice_for):
+    from irp.client import fetch_sandbox_keys
+
+    encryption, signing = fetch_sandbox_keys(sandbox.url)
+    client = make_client(encryption_public_key=encryption, signing_certificates=[signing])
+    assert client.generate_irn(invoice_for()).irn
+
+
+def test_fetch_sandbox_keys_from_nowhere_is_an_irp_error():
+    import socket
+
+    from irp.client import fetch_sandbox_keys
+    from irp.errors import IrpError
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    with pytest.raises(IrpError, match="does not answer"):
+        fetch_sandbox_keys(f"http://127.0.0.1:{port}", timeout=2)
