@@ -38,7 +38,6 @@ REFUSED = "refused"  # sent before and refused: nothing is held at the IRP
 KNOWLEDGE = (NEVER_SENT, MAYBE_SENT, REFUSED)
 
 TOTAL_TOLERANCE = 1.0  # NIC compares invoice values within ±₹1 (2189)
-NOT_FOUND_CODES = frozenset({"2148", "2154"})
 GSTIN_SYNC_CODES = frozenset({"3028", "3029"})
 OLD_IRN_CODE = "2283"  # generated more than 2 days ago: the IRP no longer serves it
 
@@ -65,7 +64,6 @@ RATE_LIMITED = "rate_limited"
 OUTAGE = "outage"
 CREDENTIALS = "credentials"
 CONFIGURATION = "configuration"
-PAUSE_REASONS = (RATE_LIMITED, OUTAGE, CREDENTIALS, CONFIGURATION)
 
 # Reasons of Refused.
 IRP_REFUSED = "irp_refused"

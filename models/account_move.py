@@ -120,17 +120,20 @@ class AccountMove(models.Model):
 
     # --- only the addon writes what the IRP said ------------------------------------
 
-    def _l10n_in_einv_protected_fields(self):
-        return {name for name, field in self._fields.items()
-                if name.startswith("l10n_in_einv_") and field.store and field.readonly}
+    def _l10n_in_einv_protected_fields(self, vals_list):
+        """The addon's stored read-only fields among those being written (account.move is
+        written constantly: look only at the keys given, not at every field)."""
+        fields_ = self._fields
+        return {name for vals in vals_list for name in vals if name.startswith("l10n_in_einv_")
+                and name in fields_ and fields_[name].store and fields_[name].readonly}
 
     @api.model_create_multi
     def create(self, vals_list):
-        write_guard.check(self, vals_list, self._l10n_in_einv_protected_fields())
+        write_guard.check(self, vals_list, self._l10n_in_einv_protected_fields(vals_list))
         return super().create(vals_list)
 
     def write(self, vals):
-        write_guard.check(self, [vals], self._l10n_in_einv_protected_fields())
+        write_guard.check(self, [vals], self._l10n_in_einv_protected_fields([vals]))
         return super().write(vals)
 
     # --- posting, reset, cancel -----------------------------------------------------

@@ -10,9 +10,9 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..irp import policy
-from ..irp.results import format_ist
+from ..irp.ist import format_ist
 from ..tools import write_guard
-from .account_move import SENDABLE_STATES
+from .account_move import SENDABLE_STATES, _utc_naive
 
 _logger = logging.getLogger(__name__)
 
@@ -21,17 +21,13 @@ _logger = logging.getLogger(__name__)
 ADVISORY_NAMESPACE = 0x494E4549
 
 
-def _utc_naive(value):
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value else False
-
-
 def _aware(value):
     return value.replace(tzinfo=timezone.utc) if value else None
 
 
 def _ist(value):
     """An aware or naive-UTC moment as the text Indian users read: 'yyyy-mm-dd hh:mm:ss IST'."""
-    return format_ist(value if value.tzinfo else _aware(value)) + " IST"
+    return format_ist(value) + " IST"
 
 
 def _testing():
@@ -122,11 +118,10 @@ class AccountMove(models.Model):
             moves._l10n_in_einv_unlock()
 
     def _l10n_in_einv_send_locked(self, busy, credential, commit, raise_problems):
-        moves = self
         skipped = _("being sent by another user; skipped")
         report = [(name, skipped) for name in busy.mapped("name")]
         jobs = []
-        for move in moves:
+        for move in self:
             problems, payload = move._l10n_in_einv_prepare()
             if problems and raise_problems:
                 raise UserError(_("Nothing was sent to the IRP. Fix these first:\n%(problems)s",
