@@ -8,7 +8,7 @@
     "author": "l10n_in_einvoice contributors",
     "website": "https://github.com/l10n-in-einvoice/l10n_in_einvoice",
     "license": "LGPL-3",
-    "depends": ["account", "l10n_in"],
+    "depends": ["account", "account_edi", "l10n_in"],
     "external_dependencies": {
         "python": ["requests", "cryptography", "PyJWT", "qrcode", "jsonschema"],
     },

@@ -57,6 +57,14 @@ class AccountMove(models.Model):
         help="When a request that may have registered this invoice first went unanswered: the IRP serves an IRN "
         "for 2 days and lets it be cancelled for 24 hours, counted from then at the latest.")
     l10n_in_einv_in_flight_since = fields.Datetime(copy=False, readonly=True)
+    l10n_in_einv_queued = fields.Boolean(
+        string="Queued for the IRP", copy=False, readonly=True, index=True,
+        help="The scheduled action will send this invoice (set on posting unless the company sends manually, and by "
+        "the list action or Send & Print for many invoices).")
+    l10n_in_einv_hold = fields.Boolean(
+        string="Held back from the IRP", copy=False, readonly=True,
+        help="Nothing sends this invoice (posting, scheduled action, list action) until it is released; Generate "
+        "IRN on the invoice itself still sends it.")
     l10n_in_einv_cancel_reason = fields.Selection(CANCEL_REASONS, string="Cancel reason", copy=False, readonly=True)
     l10n_in_einv_cancel_remark = fields.Char(string="Cancel remark", copy=False, readonly=True)
     l10n_in_einv_cancel_date = fields.Datetime(string="IRN cancelled on", copy=False, readonly=True)
@@ -144,12 +152,14 @@ class AccountMove(models.Model):
                                    and not m.l10n_in_einv_irn and m._l10n_in_einv_applicability()[0])
         if to_queue:
             with write_guard.trusted():
-                to_queue.write({"l10n_in_einv_state": "to_send", "l10n_in_einv_error": False,
-                                "l10n_in_einv_error_codes": False, "l10n_in_einv_attempts": 0})
+                for mode, moves in to_queue.grouped(lambda m: m.company_id.l10n_in_einv_sending_mode).items():
+                    moves.write({"l10n_in_einv_state": "to_send", "l10n_in_einv_error": False,
+                                 "l10n_in_einv_error_codes": False, "l10n_in_einv_attempts": 0,
+                                 "l10n_in_einv_queued": mode != "manual"})
             # Sent by the scheduled action, right after this transaction commits: an IRN
             # must never be issued for a posting that could still roll back (its number
             # would be reused for another document).
-            if to_queue.filtered(lambda m: m.company_id.l10n_in_einv_send_on_post):
+            if to_queue.filtered(lambda m: m.company_id.l10n_in_einv_sending_mode == "on_post"):
                 self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
         return posted
 

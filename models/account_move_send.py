@@ -299,7 +299,7 @@ class AccountMove(models.Model):
                 "l10n_in_einv_ewb_status": result.ewb_no and "active" or False,
                 "l10n_in_einv_error": False, "l10n_in_einv_error_codes": False,
                 "l10n_in_einv_outcome_unknown": False, "l10n_in_einv_unknown_since": False,
-                "l10n_in_einv_next_attempt": False,
+                "l10n_in_einv_next_attempt": False, "l10n_in_einv_queued": False, "l10n_in_einv_hold": False,
             })
         self._l10n_in_einv_close_activities()
         notes = {
@@ -318,7 +318,7 @@ class AccountMove(models.Model):
                 move.write({"l10n_in_einv_state": "error", "l10n_in_einv_error": message,
                             "l10n_in_einv_error_codes": codes or False, "l10n_in_einv_next_attempt": False,
                             "l10n_in_einv_in_flight_since": False, "l10n_in_einv_outcome_unknown": False,
-                            "l10n_in_einv_unknown_since": False})
+                            "l10n_in_einv_unknown_since": False, "l10n_in_einv_queued": False})
                 move._l10n_in_einv_note(_("E-invoice not generated: %(message)s", message=message))
                 move._l10n_in_einv_schedule_activity(message)
 
@@ -372,6 +372,16 @@ class AccountMove(models.Model):
 
     # --- scheduled action ---------------------------------------------------------------
 
+    def _l10n_in_einv_cron_domain(self, now):
+        """What the scheduled action sends: queued invoices, and retries (whoever started
+        them: an IRN that may exist is looked up until known). Held invoices wait."""
+        return [
+            ("state", "=", "posted"), ("l10n_in_einv_hold", "=", False),
+            "|", "&", ("l10n_in_einv_state", "=", "to_send"), ("l10n_in_einv_queued", "=", True),
+            ("l10n_in_einv_state", "=", "retry"),
+            "|", ("l10n_in_einv_next_attempt", "=", False), ("l10n_in_einv_next_attempt", "<=", now),
+        ]
+
     def _cron_l10n_in_einv_send(self, batch_size=50, limit=None):
         """Send posted invoices that are to send or due for retry, a batch at a time.
 
@@ -380,10 +390,7 @@ class AccountMove(models.Model):
         company's failure never stops the others', and the action never raises.
         """
         now = fields.Datetime.now()
-        domain = [
-            ("state", "=", "posted"), ("l10n_in_einv_state", "in", ("to_send", "retry")),
-            "|", ("l10n_in_einv_next_attempt", "=", False), ("l10n_in_einv_next_attempt", "<=", now),
-        ]
+        domain = self._l10n_in_einv_cron_domain(now)
         ids = self.search(domain, order="l10n_in_einv_next_attempt asc, id asc", limit=limit).ids
         report = []
         commit = not _testing()

@@ -7,10 +7,14 @@ class ResCompany(models.Model):
     l10n_in_einv_enabled = fields.Boolean(
         string="E-invoicing (IRP)",
         help="Register customer invoices, credit notes and debit notes with the Invoice Registration Portal.")
-    l10n_in_einv_send_on_post = fields.Boolean(
-        string="Send IRN on posting",
-        help="Queue each applicable invoice for the IRP as soon as it is posted and send it right away; "
-        "failures are retried by the scheduled action.")
+    l10n_in_einv_sending_mode = fields.Selection(
+        [("manual", "Manual"), ("on_post", "On posting"), ("scheduled", "Scheduled")],
+        string="When IRNs are generated", default="on_post", required=True,
+        help="Manual: only when someone clicks Generate IRN, uses the list action or Send & Print; posting does not "
+        "send.\nOn posting: each applicable invoice is sent right after it is posted (in the background, once the "
+        "posting is saved).\nScheduled: posted invoices wait for the next run of the scheduled action "
+        "(every 5 minutes by default), which sends everything pending.\nIn every mode an invoice can be held back "
+        "one by one, and failures are retried by the scheduled action.")
     l10n_in_einv_parallel_calls = fields.Integer(
         string="Parallel IRP calls per GSTIN", default=4,
         help="How many calls the scheduled action keeps in flight at once for one GSTIN.")

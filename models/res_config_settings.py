@@ -5,7 +5,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     l10n_in_einv_enabled = fields.Boolean(related="company_id.l10n_in_einv_enabled", readonly=False)
-    l10n_in_einv_send_on_post = fields.Boolean(related="company_id.l10n_in_einv_send_on_post", readonly=False)
+    l10n_in_einv_sending_mode = fields.Selection(related="company_id.l10n_in_einv_sending_mode", readonly=False)
     l10n_in_einv_parallel_calls = fields.Integer(related="company_id.l10n_in_einv_parallel_calls", readonly=False)
     l10n_in_einv_hsn_master_path = fields.Char(
         string="HSN master file", config_parameter="l10n_in_einvoice.hsn_master_path",

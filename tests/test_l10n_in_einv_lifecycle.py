@@ -312,7 +312,7 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self.assertTrue(bad.activity_ids, "the responsible gets an activity")
 
     def test_send_on_post(self):
-        self.company.l10n_in_einv_send_on_post = True
+        self.company.l10n_in_einv_sending_mode = "on_post"
         cron = self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 8400.0)])
