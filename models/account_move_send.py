@@ -308,6 +308,8 @@ class AccountMove(models.Model):
                            irn=result.irn, ack=result.ack_no),
             "adopted": _("The IRP already held IRN %(irn)s (Ack No %(ack)s) for this invoice; its signed data "
                          "matches the buyer and the total, so it was adopted.", irn=result.irn, ack=result.ack_no),
+            "linked": _("IRN %(irn)s (Ack No %(ack)s), registered outside Odoo, linked to this invoice.",
+                        irn=result.irn, ack=result.ack_no),
         }
         self._l10n_in_einv_note(notes[how])
 
