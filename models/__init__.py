@@ -6,3 +6,5 @@ from . import account_move_payload
 from . import account_move_preflight
 from . import account_move
 from . import account_move_send
+from . import account_move_pdf
+from . import account_move_send_and_print

@@ -1,9 +1,5 @@
-import base64
-import io
 import logging
 from datetime import timezone
-
-import qrcode
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -61,6 +57,9 @@ class AccountMove(models.Model):
         string="Queued for the IRP", copy=False, readonly=True, index=True,
         help="The scheduled action will send this invoice (set on posting unless the company sends manually, and by "
         "the list action or Send & Print for many invoices).")
+    l10n_in_einv_sending_after_irn = fields.Json(
+        copy=False, readonly=True,
+        help="Send & Print settings of a sending that waits for the IRN: replayed once it is registered.")
     l10n_in_einv_hold = fields.Boolean(
         string="Held back from the IRP", copy=False, readonly=True,
         help="Nothing sends this invoice (posting, scheduled action, list action) until it is released; Generate "
@@ -147,6 +146,12 @@ class AccountMove(models.Model):
     # --- posting, reset, cancel -----------------------------------------------------
 
     def _post(self, soft=True):
+        burnt = self.filtered(lambda m: m.l10n_in_einv_state == "cancelled")
+        if burnt:
+            raise UserError(_(
+                "%(moves)s cannot be posted again: its IRN was cancelled at the IRP, which refuses the number for "
+                "good (2278). Cancel it and use 'Cancel and make corrected copy' to issue it under a new number.",
+                moves=", ".join(burnt.mapped("name"))))
         posted = super()._post(soft)
         to_queue = posted.filtered(lambda m: m.l10n_in_einv_state in ("not_applicable", "error")
                                    and not m.l10n_in_einv_irn and m._l10n_in_einv_applicability()[0])
@@ -165,11 +170,34 @@ class AccountMove(models.Model):
 
     def button_draft(self):
         self._l10n_in_einv_block_when_active(_("reset to draft"))
+        burnt = self.filtered(lambda m: m.l10n_in_einv_state == "cancelled")
+        if burnt:
+            raise UserError(_(
+                "The IRN of %(moves)s was cancelled at the IRP, which never accepts its number again (error 2278): "
+                "the invoice cannot be corrected and posted under that number. Use 'Cancel and make corrected copy' "
+                "on the invoice: it cancels it in Odoo and opens a new draft to post under a new number.",
+                moves=", ".join(burnt.mapped("name"))))
         return super().button_draft()
 
     def button_cancel(self):
         self._l10n_in_einv_block_when_active(_("cancelled"))
         return super().button_cancel()
+
+    def action_l10n_in_einv_corrected_copy(self):
+        """After an IRN is cancelled its number is burnt at the IRP: cancel the invoice in
+        Odoo and open a copy that will be posted (and registered) under a new number."""
+        self.ensure_one()
+        if self.l10n_in_einv_state != "cancelled":
+            raise UserError(_("Only an invoice whose IRN was cancelled at the IRP is replaced by a corrected copy."))
+        if self.state == "posted":
+            self.button_cancel()
+        copy = self.copy()
+        self._l10n_in_einv_note(_("Cancelled in Odoo after its IRN was cancelled; corrected copy: %(copy)s.",
+                                  copy=copy._get_html_link()))
+        copy.message_post(body=_("Corrected copy of %(move)s, whose IRN %(irn)s was cancelled at the IRP.",
+                                 move=self._get_html_link(), irn=self.l10n_in_einv_irn))
+        return {"type": "ir.actions.act_window", "res_model": "account.move", "res_id": copy.id,
+                "view_mode": "form", "views": [(False, "form")], "target": "current"}
 
     def _l10n_in_einv_block_when_active(self, action):
         active = self.filtered(lambda m: m.l10n_in_einv_state == "generated")
@@ -199,7 +227,12 @@ class AccountMove(models.Model):
         if len(self) == 1 and not candidates:
             applicable, reason = self._l10n_in_einv_applicability()
             raise UserError(reason if not applicable else _("This invoice already has an IRN."))
+        if len(self) == 1 and self.l10n_in_einv_hold:  # clicking Generate on the invoice itself releases it
+            self._l10n_in_einv_set_hold(False)
+        else:
+            candidates = candidates.filtered(lambda m: not m.l10n_in_einv_hold)
         report = candidates._l10n_in_einv_send(commit=False, raise_problems=len(self) == 1)
+        report += [(m.name, _("held back: release it first")) for m in (self._l10n_in_einv_pending() - candidates)]
         return self._l10n_in_einv_notify(report)
 
     def _l10n_in_einv_check_rights(self):
@@ -214,23 +247,93 @@ class AccountMove(models.Model):
         return self.filtered(lambda m: m.state == "posted" and m.l10n_in_einv_state in SENDABLE_STATES)
 
     def _l10n_in_einv_bulk_generate(self):
-        """List action: like the button, but saying so when no selected invoice needs an IRN."""
-        if not self._l10n_in_einv_pending():
+        """List action. One invoice is sent at once; many are queued for the scheduled
+        action (woken up now), so no web request waits on the IRP for a whole batch."""
+        self._l10n_in_einv_check_rights()
+        pending = self._l10n_in_einv_pending()
+        if not pending:
             raise UserError(_("None of the selected invoices needs an IRN."))
-        return self.action_l10n_in_einv_generate()
+        if len(self) == 1:
+            return self.action_l10n_in_einv_generate()
+        held = pending.filtered("l10n_in_einv_hold")
+        queued = pending - held
+        with write_guard.trusted():
+            queued.write({"l10n_in_einv_queued": True})
+            queued.filtered(lambda m: m.l10n_in_einv_state == "error").write(
+                {"l10n_in_einv_state": "to_send", "l10n_in_einv_next_attempt": False})
+        if queued:
+            self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
+        lines = [_("%(count)s invoice(s) queued for the IRP: the scheduled action is sending them now. Each "
+                   "invoice's outcome shows in the E-invoice queue opened below.", count=len(queued))]
+        if held:
+            lines.append(_("Held back, not queued: %(moves)s.", moves=", ".join(held.mapped("name"))))
+        if skipped := self - pending:
+            lines.append(_("Not needing an IRN: %(moves)s.", moves=", ".join(skipped.mapped("name"))))
+        action = self.env["ir.actions.act_window"]._for_xml_id("l10n_in_einvoice.action_l10n_in_einvoice_queue")
+        action.update(domain=[("id", "in", self.ids)], context={"search_default_group_by_l10n_in_einv_state": 1})
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": _("E-invoice"), "message": "\n".join(lines), "type": "info",
+                           "sticky": bool(held or skipped), "next": action}}
 
     def _l10n_in_einv_notify(self, report):
+        """One line per invoice: what happened, and for failures what to do."""
         done = [name for name, outcome in report if outcome == "generated"]
-        others = [f"{name}: {outcome}" for name, outcome in report if outcome != "generated"]
-        message = "\n".join(([_("IRN generated for %(moves)s.", moves=", ".join(done))] if done else []) + others)
+        others = [f"• {name}: {outcome}" for name, outcome in report if outcome != "generated"]
+        lines = [_("IRN generated for %(moves)s.", moves=", ".join(done))] if done else []
+        if others:
+            lines.append(_("%(count)s invoice(s) without IRN:", count=len(others)))
+        message = "\n".join(lines + others)
         return {
             "type": "ir.actions.client", "tag": "display_notification",
             "params": {
                 "title": _("E-invoice"), "message": message or _("Nothing to send."),
                 "type": "success" if done and not others else "warning", "sticky": bool(others),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                # closes nothing on a form: it reloads the record the user acted on, in place
+                "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    # --- hold ------------------------------------------------------------------------
+
+    def action_l10n_in_einv_hold(self):
+        """Keep these invoices back from the IRP (posting, scheduled action, list action)."""
+        self._l10n_in_einv_check_rights()
+        unknown = self.filtered("l10n_in_einv_outcome_unknown")
+        if unknown:
+            raise UserError(_("%(moves)s may already hold an IRN at the IRP (a reply was lost): it keeps being looked "
+                              "up and cannot be held back.", moves=", ".join(unknown.mapped("name"))))
+        movable = self._l10n_in_einv_pending()
+        if not movable:
+            raise UserError(_("Only invoices still waiting for an IRN can be held back."))
+        movable._l10n_in_einv_set_hold(True)
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": _("E-invoice"), "type": "info",
+                           "message": _("Held back from the IRP: %(moves)s. Nothing sends them until released.",
+                                        moves=", ".join(movable.mapped("name"))),
+                           "next": {"type": "ir.actions.act_window_close"}}}
+
+    def action_l10n_in_einv_release(self):
+        self._l10n_in_einv_check_rights()
+        held = self.filtered("l10n_in_einv_hold")
+        if not held:
+            raise UserError(_("None of these invoices is held back."))
+        held._l10n_in_einv_set_hold(False)
+        with write_guard.trusted():
+            held.filtered(lambda m: m.company_id.l10n_in_einv_sending_mode != "manual").write(
+                {"l10n_in_einv_queued": True})
+        if held.filtered("l10n_in_einv_queued"):
+            self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": _("E-invoice"), "type": "info",
+                           "message": _("Released: %(moves)s.", moves=", ".join(held.mapped("name"))),
+                           "next": {"type": "ir.actions.act_window_close"}}}
+
+    def _l10n_in_einv_set_hold(self, hold):
+        with write_guard.trusted():
+            self.write({"l10n_in_einv_hold": hold})
+        for move in self:
+            move._l10n_in_einv_note(_("Held back from the IRP by %(user)s.", user=self.env.user.name) if hold
+                                    else _("Released for the IRP by %(user)s.", user=self.env.user.name))
 
     # --- refresh, cancel ------------------------------------------------------------------
 
@@ -253,7 +356,7 @@ class AccountMove(models.Model):
             credential._l10n_in_einv_flush_session()
         return {"type": "ir.actions.client", "tag": "display_notification",
                 "params": {"title": _("E-invoice"), "message": message, "type": kind,
-                           "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
+                           "next": {"type": "ir.actions.act_window_close"}}}
 
     def _l10n_in_einv_refresh_status(self, client):
         try:
@@ -267,10 +370,13 @@ class AccountMove(models.Model):
                              irn=result.irn)
         with write_guard.trusted():
             vals = {"l10n_in_einv_irp_status": result.status}
-            if result.status == "CNL" and self.l10n_in_einv_state != "cancelled":
+            cancelled_now = result.status == "CNL" and self.l10n_in_einv_state != "cancelled"
+            if cancelled_now:
                 vals["l10n_in_einv_state"] = "cancelled"
                 self._l10n_in_einv_note(_("The IRP reports IRN %(irn)s as cancelled.", irn=result.irn))
             self.write(vals)
+        if cancelled_now:
+            self._l10n_in_einv_refresh_pdf()
         return "success", _("IRP status: %(status)s", status=result.status)
 
     def _l10n_in_einv_refresh_document(self, client, credential):
@@ -348,6 +454,7 @@ class AccountMove(models.Model):
         message = _("IRN %(irn)s cancelled at the IRP (%(reason)s: %(remark)s).",
                     irn=self.l10n_in_einv_irn, reason=dict(CANCEL_REASONS)[reason], remark=remark)
         self._l10n_in_einv_note(message)
+        self._l10n_in_einv_refresh_pdf()
         return True, message
 
     def action_l10n_in_einv_open_api_logs(self):
@@ -356,17 +463,3 @@ class AccountMove(models.Model):
         action["domain"] = [("move_id", "=", self.id)]
         action["context"] = {}
         return action
-
-    # --- printing ---------------------------------------------------------------------------
-
-    def _l10n_in_einv_qr_image(self):
-        """PNG data URI of the IRP-signed QR string (the whole SignedQRCode JWS)."""
-        self.ensure_one()
-        if not self.l10n_in_einv_signed_qr:
-            return False
-        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, box_size=4, border=2)
-        code.add_data(self.l10n_in_einv_signed_qr)
-        code.make(fit=True)
-        buffer = io.BytesIO()
-        code.make_image().save(buffer, format="PNG")
-        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -3,7 +3,7 @@ registration policy's outcomes (irp/policy.py) to fields, chatter and activities
 Every protocol decision (what to call, when to retry, what to adopt) is the policy's."""
 import logging
 import threading
-from datetime import timezone
+from datetime import timedelta, timezone
 
 import psycopg2
 from odoo import _, fields, models
@@ -250,6 +250,7 @@ class AccountMove(models.Model):
         self.write({"l10n_in_einv_state": "retry", "l10n_in_einv_attempts": attempts,
                     "l10n_in_einv_next_attempt": _utc_naive(outcome.at), "l10n_in_einv_error": message,
                     "l10n_in_einv_error_codes": codes})
+        self._l10n_in_einv_wake_at(outcome.at)
         if reason in (policy.CREDENTIALS, policy.CONFIGURATION) or policy.needs_person(
                 None, None, attempts=attempts, maybe_sent=False):
             self._l10n_in_einv_schedule_activity(message)
@@ -275,6 +276,7 @@ class AccountMove(models.Model):
                     "l10n_in_einv_next_attempt": _utc_naive(outcome.at), "l10n_in_einv_error": message,
                     "l10n_in_einv_error_codes": ",".join(getattr(outcome.error, "codes", None) or [])
                     or outcome.reason})
+        self._l10n_in_einv_wake_at(outcome.at)
         if outcome.reason in ("untrusted_signature", "crash") or policy.needs_person(_aware(since), _aware(now)):
             self._l10n_in_einv_schedule_activity(_(
                 "%(message)s If it stays unresolved, check with the IRP portal: an IRN it holds can be cancelled "
@@ -302,6 +304,12 @@ class AccountMove(models.Model):
                 "l10n_in_einv_next_attempt": False, "l10n_in_einv_queued": False, "l10n_in_einv_hold": False,
             })
         self._l10n_in_einv_close_activities()
+        self._l10n_in_einv_refresh_pdf()
+        if waiting := self.l10n_in_einv_sending_after_irn:  # a Send & Print that waited for this IRN
+            with write_guard.trusted():
+                self.l10n_in_einv_sending_after_irn = False
+            self.sending_data = waiting
+            self.env.ref("account.ir_cron_account_move_send")._trigger()
         notes = {
             "generated": _("IRN generated: %(irn)s (Ack No %(ack)s).", irn=result.irn, ack=result.ack_no),
             "recovered": _("IRN %(irn)s (Ack No %(ack)s) found at the IRP after a lost reply, and stored.",
@@ -312,6 +320,19 @@ class AccountMove(models.Model):
                         irn=result.irn, ack=result.ack_no),
         }
         self._l10n_in_einv_note(notes[how])
+
+    def _l10n_in_einv_send_after_irn(self, sending_data):
+        with write_guard.trusted():
+            self.l10n_in_einv_sending_after_irn = sending_data
+
+    def _l10n_in_einv_wake_at(self, at):
+        """Wake the scheduled action when this invoice is due, so the time shown on it is
+        kept (the action's own interval is only a safety net). One trigger per minute."""
+        cron = self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")
+        when = _utc_naive(at).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        if not self.env["ir.cron.trigger"].sudo().search_count(
+                [("cron_id", "=", cron.id), ("call_at", "=", when)], limit=1):
+            cron._trigger(when)
 
     def _l10n_in_einv_set_error(self, message, codes=False):
         """A definite refusal (or a problem to fix before sending): a person must act."""
@@ -384,7 +405,7 @@ class AccountMove(models.Model):
             "|", ("l10n_in_einv_next_attempt", "=", False), ("l10n_in_einv_next_attempt", "<=", now),
         ]
 
-    def _cron_l10n_in_einv_send(self, batch_size=50, limit=None):
+    def _cron_l10n_in_einv_send(self, batch_size=50, limit=500):
         """Send posted invoices that are to send or due for retry, a batch at a time.
 
         Memory stays flat with thousands pending: only ids are fetched up front,
@@ -410,4 +431,11 @@ class AccountMove(models.Model):
             self.env.invalidate_all()
         if report:
             _logger.info("E-invoice run: %s", "; ".join(f"{name}: {outcome}" for name, outcome in report))
+        if ids:
+            # Odoo's cron progress: it runs the action again at once while some remain;
+            # the trigger picks up after its ten rounds
+            remaining = self.search_count(self._l10n_in_einv_cron_domain(fields.Datetime.now()))
+            self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
+            if remaining and limit and len(ids) >= limit:
+                self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
         return report

@@ -447,7 +447,8 @@ class L10nInEinvoiceCredential(models.Model):
         if kind == "success":
             self._l10n_in_einv_resume()
         return {"type": "ir.actions.client", "tag": "display_notification",
-                "params": {"title": _("IRP connection"), "message": result, "type": kind, "sticky": kind != "success"}}
+                "params": {"title": _("IRP connection"), "message": result, "type": kind, "sticky": kind != "success",
+                           "next": {"type": "ir.actions.act_window_close"}}}
 
     def action_fetch_sandbox_keys(self):
         """Local sandbox only: take its encryption key and signing certificate."""
@@ -461,13 +462,20 @@ class L10nInEinvoiceCredential(models.Model):
             raise UserError(_("The sandbox at %(url)s does not answer (%(error)s). Start it with scripts/sandbox.",
                               url=self.base_url, error=exc)) from exc
         self.write({"encryption_public_key": encryption, "signing_certificate": signing})
-        return True
+        return self._l10n_in_einv_feedback(_("The sandbox's encryption key and signing certificate were saved. "
+                                             "Use Test connection to check the whole handshake."))
 
     def action_clear_session(self):
         with write_guard.trusted():
             self.sudo().write({"session_encrypted": False, "token_expiry": False})
         self._l10n_in_einv_forget_clients()
-        return True
+        return self._l10n_in_einv_feedback(_("Session forgotten: the next call authenticates again with the IRP."))
+
+    def _l10n_in_einv_feedback(self, message):
+        """A notification, then the form reloaded in place (act_window_close reloads it)."""
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": _("IRP credentials"), "message": message, "type": "success",
+                           "next": {"type": "ir.actions.act_window_close"}}}
 
 
 def _release(entry):

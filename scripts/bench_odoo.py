@@ -106,7 +106,7 @@ try:
         env.invalidate_all()
         tracemalloc.start()
         started = time.perf_counter()
-        report = env["account.move"]._cron_l10n_in_einv_send(batch_size=50)
+        report = env["account.move"]._cron_l10n_in_einv_send(batch_size=50, limit=None)
         wall = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()

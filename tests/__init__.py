@@ -5,3 +5,5 @@ from . import test_l10n_in_einv_ui
 from . import test_l10n_in_einv_payload
 from . import test_l10n_in_einv_faults
 from . import test_l10n_in_einv_kill
+from . import test_l10n_in_einv_modes
+from . import test_l10n_in_einv_send_print

@@ -11,12 +11,14 @@ class TestEinvoiceTour(L10nInEinvoiceCommon, HttpCase):
     that shares the test's transaction."""
 
     def test_generate_irn_from_the_form(self):
-        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 45000.0)])
         self.env.user.write({"company_id": self.company.id, "company_ids": [(4, self.company.id)]})
-        # /web with a hash: the web client's oldest, stable entry point
-        self.start_tour(f"/web#action=account.action_move_out_invoice_type&model=account.move&view_type=form"
-                        f"&id={move.id}",
+        before = self.env["account.move"].search([("company_id", "=", self.company.id)])
+        # /web with a hash: the web client's oldest, stable entry point; a new invoice
+        self.start_tour("/web#action=account.action_move_out_invoice_type&model=account.move&view_type=form",
                         "l10n_in_einvoice_generate_irn", login=self.env.user.login)
+        move = self.env["account.move"].search([("company_id", "=", self.company.id)]) - before
+        self.assertEqual(len(move), 1, "one invoice made, and no blank one after Generate IRN")
+        self.assertEqual(move.partner_id, self.partner_intra)
         self.assertEqual(move.l10n_in_einv_state, "generated", move.l10n_in_einv_error)
         self.assertTrue(move.l10n_in_einv_irn)
 

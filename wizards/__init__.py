@@ -1,1 +1,2 @@
 from . import l10n_in_einvoice_cancel_wizard
+from . import account_move_send_wizard

@@ -29,7 +29,8 @@ class L10nInEinvoiceCancelWizard(models.TransientModel):
                 "params": {"title": _("IRN cancelled") if cancelled else _("IRN not cancelled"),
                            "type": "success" if cancelled else "danger", "sticky": not cancelled,
                            "message": message if not cancelled else _(
-                               "%s You may now reset the invoice to draft or cancel it.", message),
+                               "%(message)s The IRP never accepts this number again: use 'Cancel and make "
+                               "corrected copy' on the invoice to issue it under a new number.", message=message),
                            "next": {"type": "ir.actions.act_window_close"}}}
 
     def action_credit_note(self):

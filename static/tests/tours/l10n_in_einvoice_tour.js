@@ -1,16 +1,48 @@
 import { registry } from "@web/core/registry";
 
-// Opened on a posted invoice: the accountant clicks Generate IRN and sees the IRN.
+// An accountant creates an invoice, posts it, clicks Generate IRN and stays on it:
+// the IRN, the Ack and the signed QR show on the same record (never a blank new one).
 registry.category("web_tour.tours").add("l10n_in_einvoice_generate_irn", {
     steps: () => [
         {
-            content: "Click Generate IRN",
-            trigger: ".o_form_view .o_form_statusbar button[name='action_l10n_in_einv_generate']",
+            content: "Choose the customer",
+            trigger: ".o_form_view div[name='partner_id'] input",
+            run: "edit Brindavan Demo",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Brindavan Demo')",
             run: "click",
         },
         {
-            content: "Once the IRP answers, the invoice offers Cancel IRN instead",
+            content: "Add a line",
+            trigger: "div[name='invoice_line_ids'] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        {
+            trigger: "div[name='invoice_line_ids'] .o_selected_row div[name='product_id'] input",
+            run: "edit Laptop",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Laptop')",
+            run: "click",
+        },
+        {
+            content: "Confirm the invoice",
+            trigger: ".o_form_view .o_form_statusbar button[name='action_post']",
+            run: "click",
+        },
+        {
+            content: "Posted: nothing to refresh from the IRP yet, only Generate IRN",
+            trigger: ".o_form_view .o_form_statusbar:not(:has(button[name='action_l10n_in_einv_refresh'])) button[name='action_l10n_in_einv_generate']",
+            run: "click",
+        },
+        {
+            content: "Once the IRP answers, the same invoice offers Cancel IRN",
             trigger: ".o_form_view .o_form_statusbar button[name='action_l10n_in_einv_open_cancel_wizard']",
+        },
+        {
+            content: "Still on the posted invoice (its number in the breadcrumb), not on a new one",
+            trigger: ".o_breadcrumb .active:contains('INV/')",
         },
         {
             content: "Open the E-invoice tab",
@@ -24,6 +56,10 @@ registry.category("web_tour.tours").add("l10n_in_einvoice_generate_irn", {
         {
             content: "The IRN is shown",
             trigger: ".o_field_widget[name='l10n_in_einv_irn'] span:not(:empty)",
+        },
+        {
+            content: "The signed QR code shows as an image",
+            trigger: ".o_field_widget[name='l10n_in_einv_qr_preview'] img",
         },
     ],
 });
