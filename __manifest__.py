@@ -23,6 +23,8 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
         "wizards/l10n_in_einvoice_cancel_wizard_views.xml",
+        "wizards/l10n_in_einvoice_link_wizard_views.xml",
+        "views/account_move_link_views.xml",
         "report/report_invoice.xml",
     ],
     "assets": {

@@ -23,7 +23,7 @@ Plain Python; no Odoo.
 """
 import re
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import timedelta, timezone
 
 from . import crypto, errors, policy
 from .errors import IrpError, ResponseSignatureError
@@ -32,6 +32,8 @@ from .results import IrnResult, parse_date
 
 IRN_PATTERN = re.compile(r"[0-9a-f]{64}")
 ACK_NO_PATTERN = re.compile(r"\d{10,20}")  # NIC's are 15 digits; leave room for other IRPs
+# The portal rounds Ack Dates to the minute, and clocks differ: "future" starts after this.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 SOURCE_IRP = "irp"
 SOURCE_SIGNED_QR = "signed_qr"
@@ -290,7 +292,7 @@ def confirmation_problems(payload, ack_no, ack_date, now=None):
     if ack_date is not None:
         moment = ack_date if ack_date.tzinfo else ack_date.replace(tzinfo=timezone.utc)
         shown = format_ist(moment) + " IST"
-        if moment > (now or utc_now()):
+        if moment > (now or utc_now()) + FUTURE_TOLERANCE:
             problems.append(("ack_date_future", {"value": shown}))
         doc_date = (payload.get("DocDtls") or {}).get("Dt")
         try:

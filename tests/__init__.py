@@ -7,3 +7,4 @@ from . import test_l10n_in_einv_faults
 from . import test_l10n_in_einv_kill
 from . import test_l10n_in_einv_modes
 from . import test_l10n_in_einv_send_print
+from . import test_l10n_in_einv_link

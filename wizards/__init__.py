@@ -1,2 +1,3 @@
 from . import l10n_in_einvoice_cancel_wizard
 from . import account_move_send_wizard
+from . import l10n_in_einvoice_link_wizard
