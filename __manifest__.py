@@ -21,6 +21,7 @@
         "views/l10n_in_einvoice_api_log_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_config_settings_odoo_edi_views.xml",
         "views/menus.xml",
         "wizards/l10n_in_einvoice_cancel_wizard_views.xml",
         "wizards/l10n_in_einvoice_link_wizard_views.xml",

@@ -1,4 +1,8 @@
+import logging
+
 from odoo import fields, models
+
+_logger = logging.getLogger(__name__)
 
 
 class ResCompany(models.Model):
@@ -26,3 +30,14 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.env["l10n_in.einvoice.credential"].sudo().search(
             [("company_id", "=", self.id), ("gstin", "=", self.vat)], limit=1)
+
+    def write(self, vals):
+        # Switching e-invoicing on takes over from Odoo's l10n_in_edi: what it registered
+        # is imported at once, so existing invoices keep printing and cancelling here.
+        switched_on = self.filtered(lambda c: not c.l10n_in_einv_enabled) if vals.get("l10n_in_einv_enabled") else None
+        result = super().write(vals)
+        for company in switched_on or ():
+            report = self.env["account.move"]._l10n_in_einv_import_odoo_edi(company)
+            if report["blocked"]:
+                _logger.info("E-invoice import for %s waits: %s", company.name, report["blocked"])
+        return result

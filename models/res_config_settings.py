@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -14,3 +15,15 @@ class ResConfigSettings(models.TransientModel):
 
     def action_l10n_in_einv_open_credentials(self):
         return self.env["ir.actions.act_window"]._for_xml_id("l10n_in_einvoice.action_l10n_in_einvoice_credential")
+
+    def action_l10n_in_einv_import_odoo_edi(self):
+        """Import the IRNs and e-way bills Odoo's e-invoicing registered for this company."""
+        if not self.env.user.has_group("l10n_in_einvoice.group_l10n_in_einvoice_manager"):
+            raise AccessError(_("Only e-invoicing managers may import from Odoo's e-invoicing."))
+        company = self.company_id
+        if not company.l10n_in_einv_enabled:
+            raise UserError(_(
+                "Turn E-invoicing (IRN) on and save the settings first: imported IRNs are then cancelled and "
+                "printed by this addon, and Odoo's e-invoicing stops sending for %(company)s.", company=company.name))
+        moves = self.env["account.move"]
+        return moves._l10n_in_einv_import_odoo_edi_notification(moves._l10n_in_einv_import_odoo_edi(company))
