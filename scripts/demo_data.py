@@ -287,7 +287,6 @@ def print_summary(env, company, docs=None):
 
 
 def main(env):
-    info = sandbox("/sandbox/info")
     admin = env.ref("base.user_admin")
     admin.tz = "Asia/Kolkata"  # invoice dates are Indian dates, as the IRP reads them
     env = env(user=admin, context={"allowed_company_ids": env.ref("base.main_company").ids, "tz": admin.tz})
@@ -296,7 +295,7 @@ def main(env):
         print("The demo data is already there (scripts/demo --reset starts afresh).")
         print_summary(env, existing.company_id)
         return
-    company = set_up_company(env, info)
+    company = set_up_company(env, sandbox("/sandbox/info"))
     chart = env["account.chart.template"].with_company(company)
     taxes = {
         "gst_18": chart.ref("sgst_sale_18"), "gst_5": chart.ref("sgst_sale_5"),    # CGST + SGST, intra-state
