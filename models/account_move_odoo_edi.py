@@ -28,6 +28,14 @@ EWAYBILL_SUFFIXES = ("_irn_ewaybill.json", "_ewaybill.json")
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    def _get_l10n_in_edi_response_json(self):
+        # l10n_in_edi prints its own IRN block and QR code from its stored reply: once this
+        # addon holds the IRN, only its block prints (one QR, marked when cancelled here).
+        # This addon loads after l10n_in_edi (same depth, name order), so this override wins.
+        if self.l10n_in_einv_irn:
+            return {}
+        return super()._get_l10n_in_edi_response_json()
+
     @api.model
     def _l10n_in_einv_import_odoo_edi(self, company):
         """Import the IRNs and e-way bills Odoo's e-invoicing registered for `company`'s

@@ -54,6 +54,9 @@ class TestEinvoiceOdooEdi(L10nInEinvoiceCommon):
     def _import(self):
         return self.env["account.move"]._l10n_in_einv_import_odoo_edi(self.company)
 
+    def _html(self, move):
+        return self.env["ir.actions.report"]._render_qweb_html("account.account_invoices", move.ids)[0].decode()
+
     def _notes(self, move):
         return move.message_ids.filtered(lambda m: m.message_type == "comment").mapped("body")
 
@@ -143,12 +146,13 @@ class TestEinvoiceOdooEdi(L10nInEinvoiceCommon):
         self.assertNotIn(move, self.env["account.move"].search(
             self.env["account.move"]._l10n_in_einv_cron_domain(move.create_date)))
 
-        # its QR code prints
-        html = self.env["ir.actions.report"]._render_qweb_html("account.account_invoices", move.ids)[0].decode()
+        # its QR code prints, ours only (l10n_in_edi's block, printed from its stored reply, is gone)
+        html = self._html(move)
         self.assertIn(result.irn, html)
         qr_image = move._l10n_in_einv_qr_image()
         self.assertTrue(qr_image)
         self.assertIn(qr_image.removeprefix("data:image/png;base64,")[:200], html)
+        self.assertNotIn("barcode_type=QR", html)
 
         # it cancels through the addon, at the IRP
         cancelled, message = move._l10n_in_einv_cancel("2", "Data entry mistake")
@@ -156,6 +160,9 @@ class TestEinvoiceOdooEdi(L10nInEinvoiceCommon):
         self.assertRecordValues(move, [{"l10n_in_einv_state": "cancelled", "l10n_in_einv_irp_status": "CNL"}])
         self.assertEqual(self.credential._l10n_in_einv_client().get_irn(result.irn).status, "CNL")
         self.assertEqual(document.state, "sent", "their cron never cancels it")
+        html = self._html(move)
+        self.assertIn("IRN CANCELLED", html)
+        self.assertNotIn("barcode_type=QR", html, "their block would print the cancelled IRN's QR as valid")
 
     def test_tampered_signed_invoice_is_refused_and_the_invoice_left_alone(self):
         move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 22000.0)])
@@ -179,6 +186,7 @@ class TestEinvoiceOdooEdi(L10nInEinvoiceCommon):
         self.assertRecordValues(move, [{"l10n_in_einv_state": "to_send", "l10n_in_einv_irn": False,
                                         "l10n_in_einv_signed_invoice": False, "l10n_in_einv_ewb_no": False}])
         self.assertTrue(any("NOT imported" in body for body in self._notes(move)))
+        self.assertIn("barcode_type=QR", self._html(move), "l10n_in_edi's own printing is left as it was")
 
         # an IRN stored on another invoice is refused too (the signed document number differs)
         other = self._invoice(self.partner_intra, [(self.product_laptop, 1, 22000.0)])
