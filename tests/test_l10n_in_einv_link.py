@@ -147,6 +147,21 @@ class TestEinvoiceLink(L10nInEinvoiceCommon):
         self.assertIn(held.irn, html)
         self.assertNotIn("IRP signed QR code", html)
 
+    def test_an_irn_the_irp_does_not_know_is_linked_only_on_confirmation(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 6650.0)])
+        irn = crypto.irn_hash(self.company.vat, move.invoice_date, "INV", move.name)  # registered on another IRP
+        wizard = self._wizard(move, irn=irn)
+        wizard.action_link()
+        self.assertTrue(wizard.not_served)
+        self.assertIn("2148", wizard.message)
+        wizard.write({"confirmed": True, "ack_no": "112610000099999",
+                      "ack_date": fields.Datetime.now() - timedelta(minutes=10)})
+        wizard.action_link()
+        self.assertEqual((move.l10n_in_einv_state, move.l10n_in_einv_irn), ("generated", irn))
+        self.assertIn("2148", move.message_ids[0].body)
+        asked = move.l10n_in_einv_api_log_ids.filtered(lambda log: log.endpoint == "get_irn")
+        self.assertEqual(asked.mapped("error_codes"), ["2148", "2148"], "asked again before linking")
+
     def test_without_signed_data_a_mistyped_irn_is_refused(self):
         move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 6700.0)])
         held = self._registered_outside(move)

@@ -21,8 +21,8 @@ class L10nInEinvoiceLinkWizard(models.TransientModel):
     _description = "Link an existing IRN to an invoice"
 
     move_id = fields.Many2one("account.move", required=True, readonly=True, ondelete="cascade")
-    partner_id = fields.Many2one(related="move_id.partner_id", string="Buyer")
-    buyer_gstin = fields.Char(related="move_id.partner_id.vat", string="Buyer GSTIN")
+    partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Buyer")
+    buyer_gstin = fields.Char(related="move_id.commercial_partner_id.vat", string="Buyer GSTIN")
     amount_total = fields.Monetary(related="move_id.amount_total", string="Total")
     currency_id = fields.Many2one(related="move_id.currency_id")
     irn = fields.Char(string="IRN", required=True, help="The 64-character IRN shown on the NIC portal.")
@@ -179,7 +179,7 @@ class L10nInEinvoiceLinkWizard(models.TransientModel):
             user=self.env.user.name, irn=result.irn, ack=result.ack_no,
             date=format_datetime(self.env, self.ack_date), doc_type=doc["Typ"], doc_no=doc["No"],
             doc_date=doc["Dt"], seller=payload["SellerDtls"]["Gstin"], buyer=payload["BuyerDtls"]["Gstin"],
-            buyer_name=move.partner_id.display_name,
+            buyer_name=move.commercial_partner_id.display_name,
             total=format_amount(self.env, payload["ValDtls"]["TotInvVal"], move.company_id.currency_id),
             why=self._not_served_text(outcome)))
         return self._done(_("IRN %(irn)s linked on your confirmation.", irn=result.irn))
