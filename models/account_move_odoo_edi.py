@@ -8,6 +8,8 @@ company's IRP certificates: what does not verify is reported and left alone."""
 import logging
 
 from odoo import _, api, models
+from odoo.exceptions import UserError
+from odoo.tools import html2plaintext
 
 from ..irp import odoo_edi
 from ..irp.crypto import SignatureError
@@ -35,6 +37,19 @@ class AccountMove(models.Model):
         if self.l10n_in_einv_irn:
             return {}
         return super()._get_l10n_in_edi_response_json()
+
+    def button_cancel_posted_moves(self):
+        # 'Request EDI cancellation' would queue a document their scheduled action never
+        # processes for such a company (see account.edi.document): say what to do instead.
+        taken = self.filtered(lambda m: m.company_id.l10n_in_einv_enabled and m.edi_document_ids.filtered(
+            lambda doc: doc.edi_format_id.code in (EINVOICE_CODE, EWAYBILL_CODE) and doc.state == "sent"))
+        if taken:
+            raise UserError(_(
+                "%(moves)s: Odoo's e-invoicing no longer sends for %(company)s, which uses Indian GST E-invoicing "
+                "(IRP direct). Cancel the IRN with Cancel IRN on the invoice (import it first from the settings if "
+                "it has no IRN there), and an e-way bill from the E-invoice tab or on the e-way bill portal.",
+                moves=", ".join(taken.mapped("name")), company=taken.company_id[:1].name))
+        return super().button_cancel_posted_moves()
 
     @api.model
     def _l10n_in_einv_import_odoo_edi(self, company):
@@ -173,7 +188,10 @@ class AccountMove(models.Model):
         report["ewaybills"].append(self.name)
 
     def _l10n_in_einv_odoo_edi_problem(self, message, report):
-        self._l10n_in_einv_note(message)
+        """Reported each run; noted in the chatter once while it stays the same."""
+        last = self.message_ids[:1]
+        if not last or html2plaintext(last.body or "").strip() != message.strip():
+            self._l10n_in_einv_note(message)
         report["problems"].append((self.name, message))
 
     @api.model

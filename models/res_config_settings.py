@@ -25,5 +25,5 @@ class ResConfigSettings(models.TransientModel):
             raise UserError(_(
                 "Turn E-invoicing (IRN) on and save the settings first: imported IRNs are then cancelled and "
                 "printed by this addon, and Odoo's e-invoicing stops sending for %(company)s.", company=company.name))
-        moves = self.env["account.move"]
+        moves = self.env["account.move"].sudo().with_company(company)  # rights checked above
         return moves._l10n_in_einv_import_odoo_edi_notification(moves._l10n_in_einv_import_odoo_edi(company))

@@ -140,6 +140,9 @@ class TestEinvoiceOdooEdi(L10nInEinvoiceCommon):
         }])
         self.assertTrue(any("imported from Odoo's e-invoicing" in body for body in self._notes(move)))
         self.assertEqual(document.state, "sent", "their record is left as it was")
+        move.write({"l10n_in_edi_cancel_reason": "2", "l10n_in_edi_cancel_remarks": "Data entry mistake"})
+        with self.assertRaisesRegex(UserError, "Cancel IRN"):
+            move.button_cancel_posted_moves()  # their 'Request EDI cancellation' would never be processed
         self.assertEqual(self.sandbox.count_irns(self.company.vat), registered, "nothing was sent to the IRP")
 
         # the scheduled action does not send it again
@@ -187,6 +190,10 @@ class TestEinvoiceOdooEdi(L10nInEinvoiceCommon):
                                         "l10n_in_einv_signed_invoice": False, "l10n_in_einv_ewb_no": False}])
         self.assertTrue(any("NOT imported" in body for body in self._notes(move)))
         self.assertIn("barcode_type=QR", self._html(move), "l10n_in_edi's own printing is left as it was")
+        # reported again on every run, noted once
+        notes = len(self._notes(move))
+        self.assertEqual([name for name, _problem in self._import()["problems"]], [move.name])
+        self.assertEqual(len(self._notes(move)), notes)
 
         # an IRN stored on another invoice is refused too (the signed document number differs)
         other = self._invoice(self.partner_intra, [(self.product_laptop, 1, 22000.0)])
