@@ -79,6 +79,7 @@ class TestEinvoiceLink(L10nInEinvoiceCommon):
         note = move.message_ids[0].body
         self.assertIn(self.manager.name, note)
         self.assertIn("signed QR code", note)
+        self.assertIn("IRP signed QR code", self._html(move), "the verified QR code is printed")
 
     def test_other_total_is_refused_naming_the_difference(self):
         move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 6300.0)])
