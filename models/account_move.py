@@ -171,7 +171,7 @@ class AccountMove(models.Model):
     def button_draft(self):
         self._l10n_in_einv_block_when_active(_("reset to draft"))
         burnt = self.filtered(lambda m: m.l10n_in_einv_state == "cancelled")
-        if burnt:
+        if burnt and not self.env.context.get("l10n_in_einv_cancelling"):  # Odoo's cancel passes by draft
             raise UserError(_(
                 "The IRN of %(moves)s was cancelled at the IRP, which never accepts its number again (error 2278): "
                 "the invoice cannot be corrected and posted under that number. Use 'Cancel and make corrected copy' "
@@ -181,7 +181,7 @@ class AccountMove(models.Model):
 
     def button_cancel(self):
         self._l10n_in_einv_block_when_active(_("cancelled"))
-        return super().button_cancel()
+        return super(AccountMove, self.with_context(l10n_in_einv_cancelling=True)).button_cancel()
 
     def action_l10n_in_einv_corrected_copy(self):
         """After an IRN is cancelled its number is burnt at the IRP: cancel the invoice in

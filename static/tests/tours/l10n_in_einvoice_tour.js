@@ -42,7 +42,7 @@ registry.category("web_tour.tours").add("l10n_in_einvoice_generate_irn", {
         },
         {
             content: "Still on the posted invoice (its number in the breadcrumb), not on a new one",
-            trigger: ".o_breadcrumb .active:contains('INV/')",
+            trigger: ".o_breadcrumb .active:contains('/')",
         },
         {
             content: "Open the E-invoice tab",
