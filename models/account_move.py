@@ -437,11 +437,12 @@ class AccountMove(models.Model):
             credential._l10n_in_einv_flush_session()
         if isinstance(outcome, policy.CancelRefused):
             refusal = {
-                "ewaybill_active": lambda: _("The IRP refuses: an e-way bill is active for this IRN. Cancel the "
-                                             "e-way bill first, then the IRN."),
+                "ewaybill_active": lambda: self.env._(
+                    "The IRP refuses: an e-way bill is active for this IRN. Cancel the e-way bill first, then the IRN."),
                 "window_closed": self._l10n_in_einv_after_window_message,
-                "not_answered": lambda: _("The IRP did not answer (%(error)s). The IRN is still active; try "
-                                          "again in a moment.", error=outcome.error),
+                "not_answered": lambda: self.env._(
+                    "The IRP did not answer (%(error)s). The IRN is still active; try again in a moment.",
+                    error=outcome.error),
             }.get(outcome.reason, lambda: self._l10n_in_einv_explain_problems(outcome.problems))()
             self._l10n_in_einv_note(_("IRN cancellation refused: %(reason)s", reason=refusal))
             return False, refusal

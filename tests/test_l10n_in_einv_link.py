@@ -88,9 +88,11 @@ class TestEinvoiceLink(L10nInEinvoiceCommon):
         move.button_draft()
         move.invoice_line_ids.price_unit = 6400.0
         move.action_post()
-        with self.assertRaises(UserError) as caught:
-            self._wizard(move, irn=held.irn).action_link()
-        message = str(caught.exception)
+        wizard = self._wizard(move, irn=held.irn)
+        result = wizard.action_link()
+        self.assertEqual(result["res_id"], wizard.id, "the wizard stays open, saying what differs")
+        message = wizard.message
+        self.assertTrue(move.l10n_in_einv_api_log_ids, "the IRP's answer stays in the API log")
         self.assertIn("NOT linked", message)
         total = move._l10n_in_einv_build_payload()["ValDtls"]["TotInvVal"]
         self.assertRegex(message, rf"total: {int(held_total)}(\.0+)? at the IRP, {int(total)}(\.0+)? on this invoice")
@@ -105,9 +107,11 @@ class TestEinvoiceLink(L10nInEinvoiceCommon):
         move.partner_id = self.partner_intra
         move.invoice_line_ids.tax_ids = [Command.set(self.gst_18.ids)]  # same total, CGST + SGST now
         move.action_post()
-        with self.assertRaises(UserError) as caught:
-            self._wizard(move, irn=held.irn).action_link()
-        message = str(caught.exception)
+        wizard = self._wizard(move, irn=held.irn)
+        result = wizard.action_link()
+        self.assertEqual(result["res_id"], wizard.id, "the wizard stays open, saying what differs")
+        message = wizard.message
+        self.assertTrue(move.l10n_in_einv_api_log_ids, "the IRP's answer stays in the API log")
         self.assertIn(f"buyer GSTIN: {master.BUYER_MH['gstin']} at the IRP, {master.BUYER_KA['gstin']}", message)
         self.assertNotIn("total:", message)
         self.assertFalse(move.l10n_in_einv_irn)

@@ -93,10 +93,10 @@ class L10nInEinvoiceLinkWizard(models.TransientModel):
     def action_link(self):
         """Check the IRN at the IRP (or the pasted signed QR code) and link it.
 
-        Refusals found before any call (rights, state, format, a QR code that is not the
-        IRP's) and differences raise a UserError: nothing is stored. When the IRP cannot be
-        asked or no longer serves the IRN, the wizard stays open saying so, and the calls
-        stay in the API log."""
+        Refusals found before any call (rights, state, confirmation details) raise a
+        UserError. Once the IRP was asked, the wizard stays open saying what it found
+        (differences, an invalid IRN, no answer, not served): nothing is stored and the
+        calls stay in the API log."""
         self.ensure_one()
         self._check_rights()
         move = self.move_id
@@ -119,10 +119,13 @@ class L10nInEinvoiceLinkWizard(models.TransientModel):
         finally:
             self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=move)
             credential._l10n_in_einv_flush_session()
-        if isinstance(outcome, link.Invalid):
-            raise UserError(self._invalid_text(outcome))
-        if isinstance(outcome, link.Mismatch):
-            raise UserError(self._mismatch_text(outcome, payload))
+        if isinstance(outcome, (link.Invalid, link.Mismatch)):
+            text = (self._invalid_text(outcome) if isinstance(outcome, link.Invalid)
+                    else self._mismatch_text(outcome, payload))
+            if not records:  # refused before asking the IRP
+                raise UserError(text)
+            # the IRP was asked: raising would roll its calls out of the API log
+            return self._reopen(text)
         if isinstance(outcome, link.Unreachable) and outcome.reason == "untrusted_signature":
             return self._reopen(_("The IRP's reply failed the signature check (%(error)s), so nothing was stored. "
                                   "Configure the current IRP signing certificate in the e-invoicing credentials, "
