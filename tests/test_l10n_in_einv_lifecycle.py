@@ -355,8 +355,10 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self.assertEqual(wizard.action_cancel_irn()["params"]["type"], "success")
         self.assertEqual(move.l10n_in_einv_state, "cancelled")
         self.assertEqual(move.l10n_in_einv_irp_status, "CNL")
-        move.button_draft()  # allowed once the IRN is cancelled
-        self.assertEqual(move.state, "draft")
+        with self.assertRaisesRegex(UserError, "2278"):  # the number is burnt at the IRP
+            move.button_draft()
+        move.button_cancel()  # cancelling in Odoo is the way forward
+        self.assertEqual(move.state, "cancel")
         move.action_l10n_in_einv_refresh()
         self.assertEqual(move.l10n_in_einv_state, "cancelled")
 
