@@ -20,6 +20,7 @@
         "views/l10n_in_einvoice_credential_views.xml",
         "views/l10n_in_einvoice_api_log_views.xml",
         "views/account_move_views.xml",
+        "views/account_journal_dashboard_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_config_settings_odoo_edi_views.xml",
         "views/menus.xml",

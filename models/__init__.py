@@ -8,6 +8,7 @@ from . import account_move
 from . import account_move_send
 from . import account_move_pdf
 from . import account_move_send_and_print
+from . import account_journal
 from . import account_edi_format
 from . import account_edi_document
 from . import account_move_odoo_edi

@@ -5,6 +5,8 @@ from . import test_l10n_in_einv_ui
 from . import test_l10n_in_einv_payload
 from . import test_l10n_in_einv_faults
 from . import test_l10n_in_einv_kill
+from . import test_l10n_in_einv_dashboard
+from . import test_l10n_in_einv_events
 from . import test_l10n_in_einv_modes
 from . import test_l10n_in_einv_send_print
 from . import test_l10n_in_einv_link
