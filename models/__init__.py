@@ -5,9 +5,9 @@ from . import l10n_in_einvoice_api_log
 from . import account_move_payload
 from . import account_move_preflight
 from . import account_move
-from . import account_move_send
+from . import account_move_irp
 from . import account_move_pdf
-from . import account_move_send_and_print
+from . import account_move_send
 from . import account_journal
 from . import account_edi_format
 from . import account_edi_document

@@ -1,441 +1,98 @@
-"""Sending invoices to the IRP: locking, the parallel calls, and the mapping of the
-registration policy's outcomes (irp/policy.py) to fields, chatter and activities.
-Every protocol decision (what to call, when to retry, what to adopt) is the policy's."""
-import logging
-import threading
-from datetime import timedelta, timezone
+"""Send & Print (Odoo 18's account.move.send): an "E-invoice (IRP)" option registers
+the IRN before the PDF is rendered, so the PDF that is stored, e-mailed and shown on
+the portal carries IRN, Ack and the signed QR. Failures are reported the way the
+wizard reports its other problems; an invoice whose IRN is still being retried is
+sent by itself as soon as the IRN is registered."""
+from odoo import _, api, models
 
-import psycopg2
-from odoo import _, fields, models
-from odoo.exceptions import UserError
-
-from ..irp import policy
-from ..irp.ist import format_ist
-from ..tools import write_guard
-from .account_move import SENDABLE_STATES, _utc_naive
-
-_logger = logging.getLogger(__name__)
-
-# First key of the session advisory locks held on invoices while they are sent
-# (the second is the move id): 'IN' 'EI' as two bytes each.
-ADVISORY_NAMESPACE = 0x494E4549
+EDI_KEY = "l10n_in_einv_irp"
+# Pre-flight alerts build every payload: past this many invoices the batch wizard
+# leaves the check to the send itself (each failure is then reported per invoice).
+ALERT_PREFLIGHT_LIMIT = 20
 
 
-def _aware(value):
-    return value.replace(tzinfo=timezone.utc) if value else None
+class AccountMoveSend(models.AbstractModel):
+    _inherit = "account.move.send"
 
+    @api.model
+    def _l10n_in_einv_needs_irn(self, move):
+        return move.state == "posted" and bool(move._l10n_in_einv_pending())
 
-def _ist(value):
-    """An aware or naive-UTC moment as the text Indian users read: 'yyyy-mm-dd hh:mm:ss IST'."""
-    return format_ist(value) + " IST"
-
-
-def _testing():
-    return getattr(threading.current_thread(), "testing", False)
-
-
-class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    # --- locking ------------------------------------------------------------------------
-
-    def _l10n_in_einv_try_lock(self):
-        """Row-lock these moves for this transaction; return those we got."""
-        if not self:
-            return self
-        self.env.cr.execute("SELECT id FROM account_move WHERE id IN %s FOR UPDATE SKIP LOCKED",
-                            [tuple(self.ids)])
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    def _l10n_in_einv_lock(self):
-        """Lock the rows we can; return (held moves still to send, moves another sender holds).
-
-        Two locks: the row lock (SKIP LOCKED: one invoice held elsewhere never holds up
-        a batch) lasts this transaction; a session advisory lock lasts until released,
-        across the commits of a run, and dies with the connection. So an invoice
-        marked in flight whose advisory lock we get had a sender that died mid-call:
-        its outcome is unknown and the IRP is asked before anything is sent again.
-        """
-        held = self._l10n_in_einv_try_lock()
-        if held:
-            self.env.cr.execute("SELECT id FROM unnest(%s) AS id WHERE pg_try_advisory_lock(%s, id)",
-                                [held.ids, ADVISORY_NAMESPACE])
-            held = self.browse([row[0] for row in self.env.cr.fetchall()])
-        busy = self - held
-        held.invalidate_recordset()
-        dead = held.filtered("l10n_in_einv_in_flight_since")
-        with write_guard.trusted():  # their sender died mid-call
-            for move in dead:
-                move.write({"l10n_in_einv_outcome_unknown": True, "l10n_in_einv_in_flight_since": False,
-                            "l10n_in_einv_unknown_since": move.l10n_in_einv_unknown_since
-                            or move.l10n_in_einv_in_flight_since})
-        sendable = held.filtered(lambda m: m.l10n_in_einv_state in SENDABLE_STATES)
-        (held - sendable)._l10n_in_einv_unlock()
-        return sendable, busy
-
-    def _l10n_in_einv_unlock(self):
-        """Release the advisory locks: they outlive this transaction on a pooled connection."""
-        if not self:
-            return
-        query = "SELECT pg_advisory_unlock(%s, id) FROM unnest(%s) AS id"
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(query, [ADVISORY_NAMESPACE, self.ids])
-        except psycopg2.errors.InFailedSqlTransaction:
-            # failing already: its work is lost anyway, the locks must not be
-            self.env.cr.rollback()
-            self.env.cr.execute(query, [ADVISORY_NAMESPACE, self.ids])
-
-    # --- sending ------------------------------------------------------------------------
-
-    def _l10n_in_einv_send(self, commit=True, raise_problems=False):
-        """Send these moves; returns [(name, outcome text)].
-
-        Payloads are built and outcomes applied in this (ORM) thread; only the HTTP
-        conversations overlap, in a bounded pool per GSTIN. With `commit`, each
-        invoice's outcome is committed on its own, and an in-flight marker is committed
-        before the calls so that no other worker sends the same document meanwhile.
-        Never raises for what the IRP, the network or a credential does.
-        """
-        commit = commit and not _testing()
-        report = []
-        for company, moves in self.grouped("company_id").items():
-            credential = company._l10n_in_einv_credential()
-            if not credential:
-                message = _("No IRP credentials for GSTIN %(gstin)s: add them in Accounting > Configuration > "
-                            "E-invoicing credentials.", gstin=company.vat or "?")
-                moves._l10n_in_einv_set_error(message)
-                report += [(m.name, message) for m in moves]
-                continue
-            report += moves._l10n_in_einv_send_with(credential, commit, raise_problems)
-        return report
-
-    def _l10n_in_einv_send_with(self, credential, commit, raise_problems=False):
-        moves, busy = self._l10n_in_einv_lock()
-        try:
-            return moves._l10n_in_einv_send_locked(busy, credential, commit, raise_problems)
-        finally:
-            moves._l10n_in_einv_unlock()
-
-    def _l10n_in_einv_send_locked(self, busy, credential, commit, raise_problems):
-        skipped = _("being sent by another user; skipped")
-        report = [(name, skipped) for name in busy.mapped("name")]
-        jobs = []
-        for move in self:
-            problems, payload = move._l10n_in_einv_prepare()
-            if problems and raise_problems:
-                raise UserError(_("Nothing was sent to the IRP. Fix these first:\n%(problems)s",
-                                  problems="\n".join(f"• {p}" for p in problems)))
-            if problems:
-                move._l10n_in_einv_set_error("\n".join(problems), codes="preflight")
-                report.append((move.name, _("not sent: %(problems)s", problems="; ".join(problems))))
-                continue
-            jobs.append((move, payload))
-        if not jobs:
-            return report
-        gate = policy.GstinGate(credential._l10n_in_einv_pause())
-        try:
-            client = credential._l10n_in_einv_client()
-        except UserError as exc:  # unusable configuration: the credential's problem, not the invoices'
-            pause = credential._l10n_in_einv_needs_attention(str(exc))
-            gate = policy.GstinGate(pause)
-            client = None
-        if commit and not gate.is_open():
-            with write_guard.trusted():
-                self.browse([m.id for m, _p in jobs]).write({"l10n_in_einv_in_flight_since": fields.Datetime.now()})
-            self.env.cr.commit()
-        hook = credential._l10n_in_einv_call_hook() if client else None
-
-        def run(job):  # worker thread: HTTP only, no ORM
-            move_id, payload, knowledge, attempts = job
-            if client is None or gate.is_open():
-                return move_id, gate.deferred(), []
-            records = []
-            hook.bind(records.append)
-            try:
-                return move_id, policy.register(client, payload, knowledge, attempts=attempts, gate=gate), records
-            finally:
-                hook.bind(None)
-
-        work = [(m.id, payload, m._l10n_in_einv_knowledge(), m.l10n_in_einv_attempts) for m, payload in jobs]
-        payloads = {m.id: payload for m, payload in jobs}
-        workers = max(1, min(credential.company_id.l10n_in_einv_parallel_calls or 4, len(work)))
-        if client is None or workers == 1:
-            outcomes = map(run, work)
-        else:
-            outcomes = credential._l10n_in_einv_pool(workers).map(run, work)
-        for move_id, outcome, records in outcomes:
-            move = self.browse(move_id)
-            self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=move)
-            report.append((move.name, move._l10n_in_einv_apply(outcome, payloads[move_id], credential)))
-            credential._l10n_in_einv_flush_session()
-            credential._l10n_in_einv_after_outcome(outcome)
-            if commit:
-                self.env.cr.commit()
-        return report
-
-    def _l10n_in_einv_knowledge(self):
-        """What is known of this document at the IRP, for the policy."""
-        if self.l10n_in_einv_outcome_unknown:
-            return policy.MAYBE_SENT
-        return policy.REFUSED if self.l10n_in_einv_error_codes else policy.NEVER_SENT
-
-    # --- outcomes -> records ------------------------------------------------------------
-
-    def _l10n_in_einv_apply(self, outcome, payload, credential):
-        """Write one outcome on the move (ORM thread). Returns a short text for the report."""
-        self.ensure_one()
-        with write_guard.trusted():
-            self.l10n_in_einv_in_flight_since = False
-            if isinstance(outcome, (policy.Registered, policy.Adopted)):
-                self._l10n_in_einv_store_result(outcome.result, how=(
-                    "adopted" if isinstance(outcome, policy.Adopted) else
-                    "recovered" if outcome.recovered else "generated"))
-                return "generated"
-            if isinstance(outcome, policy.Refused):
-                message, codes = self._l10n_in_einv_refusal_words(outcome, payload)
-                self._l10n_in_einv_set_error(message, codes=codes)
-                return message
-            if isinstance(outcome, policy.Unknown):
-                return self._l10n_in_einv_wait_unknown(outcome)
-            return self._l10n_in_einv_wait_retry(outcome, credential)
-
-    def _l10n_in_einv_refusal_words(self, outcome, payload):
-        params = outcome.params
-        if outcome.reason == policy.DUPLICATE_MISMATCH:
-            return _(
-                "The IRP already holds IRN %(irn)s for %(doc)s, but for buyer %(signed_buyer)s and total "
-                "%(signed_total)s, while this invoice is for %(buyer)s and %(total)s. It was NOT adopted. "
-                "Cancel that IRN at the IRP (within 24 hours) or give this invoice a new number.",
-                irn=params["irn"], doc=payload["DocDtls"]["No"], signed_buyer=params["held_buyer"],
-                signed_total=params["held_total"], buyer=params["buyer"], total=params["total"]), "2150"
-        if outcome.reason == policy.DUPLICATE_UNVERIFIABLE:
-            return _(
-                "The IRP already holds IRN %(irn)s (Ack No %(ack)s of %(date)s) for this document number, registered "
-                "more than 2 days ago: the IRP no longer serves its signed copy (2283), so it cannot be checked "
-                "against this invoice and was not adopted. If it is this invoice, it is already reported; "
-                "otherwise issue this invoice under a new number.",
-                irn=params.get("irn"), ack=params.get("ack_no"), date=params.get("ack_date")), "2150,2283"
-        explained = self._l10n_in_einv_explain_problems(outcome.problems)
-        if outcome.reason == policy.GSTIN_NOT_ACTIVE:
-            statuses = ", ".join(f"{gstin} ({status or '?'})" for gstin, status in params["statuses"].items())
-            explained += "\n" + _(
-                "The IRP synced its copy with the GST portal just now and still finds %(statuses)s not active "
-                "(ACT): the invoice cannot be registered for it. Check the GSTIN with the customer.",
-                statuses=statuses)
-        return explained, ",".join(outcome.codes)
-
-    def _l10n_in_einv_wait_retry(self, outcome, credential):
-        """Nothing was registered: wait until outcome.at (the policy's backoff or the GSTIN's pause)."""
-        error = outcome.error
-        until = _ist(outcome.at)
-        reason = outcome.why
-        attempts = self.l10n_in_einv_attempts + (1 if outcome.spends_attempt else 0)
-        if reason == policy.RATE_LIMITED:
-            message = _("The IRP asked us to slow down (HTTP 429): every invoice of GSTIN %(gstin)s waits until "
-                        "%(until)s, then sending resumes by itself.", gstin=credential.gstin, until=until)
-        elif reason == policy.OUTAGE:
-            message = _("The IRP kept failing (%(error)s): sending for GSTIN %(gstin)s is paused until %(until)s, "
-                        "then resumes by itself.", error=error or outcome.pause.detail, gstin=credential.gstin,
-                        until=until)
-        elif reason in (policy.CREDENTIALS, policy.CONFIGURATION):
-            message = _("Waiting for the e-invoicing credentials of GSTIN %(gstin)s to be fixed: %(problem)s "
-                        "Sending resumes as soon as they are saved (or by itself at %(until)s).",
-                        gstin=credential.gstin, problem=credential.attention or error or outcome.pause.detail,
-                        until=until)
-        else:
-            message = _("Temporary IRP problem (%(error)s); the next attempt is at %(until)s.",
-                        error=error, until=until)
-        codes = ",".join(getattr(error, "codes", None) or []) or reason
-        self.write({"l10n_in_einv_state": "retry", "l10n_in_einv_attempts": attempts,
-                    "l10n_in_einv_next_attempt": _utc_naive(outcome.at), "l10n_in_einv_error": message,
-                    "l10n_in_einv_error_codes": codes})
-        self._l10n_in_einv_wake_at(outcome.at)
-        if reason in (policy.CREDENTIALS, policy.CONFIGURATION) or policy.needs_person(
-                None, None, attempts=attempts, maybe_sent=False):
-            self._l10n_in_einv_schedule_activity(message)
-        return message
-
-    def _l10n_in_einv_wait_unknown(self, outcome):
-        """The IRP may hold an IRN: look it up at outcome.at, never give up, warn a person in time."""
-        now = fields.Datetime.now()
-        since = self.l10n_in_einv_unknown_since or now
-        deadlines = policy.unknown_deadlines(_aware(since))
-        if outcome.reason == "untrusted_signature":
-            message = _("The IRP's reply failed the signature check (%(error)s), so nothing was stored. The IRP "
-                        "reported IRN %(irn)s, Ack No %(ack)s. Configure the current IRP signing certificate in "
-                        "the e-invoicing credentials before %(closes)s; the invoice is looked up again "
-                        "automatically, never sent twice.", error=outcome.error, irn=outcome.irn or "?",
-                        ack=outcome.ack_no or "?", closes=_ist(deadlines.lookup_closes))
-        else:
-            message = _("The IRP may have registered this invoice but its reply was lost (%(error)s). It is looked "
-                        "up at the IRP (never sent twice) until the answer is known; next look-up at %(until)s.",
-                        error=outcome.error, until=_ist(outcome.at))
-        self.write({"l10n_in_einv_state": "retry", "l10n_in_einv_outcome_unknown": True,
-                    "l10n_in_einv_unknown_since": since, "l10n_in_einv_attempts": self.l10n_in_einv_attempts + 1,
-                    "l10n_in_einv_next_attempt": _utc_naive(outcome.at), "l10n_in_einv_error": message,
-                    "l10n_in_einv_error_codes": ",".join(getattr(outcome.error, "codes", None) or [])
-                    or outcome.reason})
-        self._l10n_in_einv_wake_at(outcome.at)
-        if outcome.reason in ("untrusted_signature", "crash") or policy.needs_person(_aware(since), _aware(now)):
-            self._l10n_in_einv_schedule_activity(_(
-                "%(message)s If it stays unresolved, check with the IRP portal: an IRN it holds can be cancelled "
-                "only until %(cancel)s and is served only until %(lookup)s.", message=message,
-                cancel=_ist(deadlines.cancel_closes), lookup=_ist(deadlines.lookup_closes)),
-                summary=self._l10n_in_einv_unknown_summary(), deadline=deadlines.cancel_closes.date())
-        return message
-
-    def _l10n_in_einv_store_result(self, result, how="generated"):
-        with write_guard.trusted():
-            self.write({
-                "l10n_in_einv_state": "cancelled" if result.status == "CNL" else "generated",
-                "l10n_in_einv_irn": result.irn,
-                "l10n_in_einv_ack_no": str(result.ack_no),
-                "l10n_in_einv_ack_date": _utc_naive(result.ack_date),
-                "l10n_in_einv_signed_invoice": result.signed_invoice,
-                "l10n_in_einv_signed_qr": result.signed_qr_code,
-                "l10n_in_einv_irp_status": result.status or False,
-                "l10n_in_einv_ewb_no": result.ewb_no and str(result.ewb_no) or False,
-                "l10n_in_einv_ewb_date": _utc_naive(result.ewb_date),
-                "l10n_in_einv_ewb_valid_till": _utc_naive(result.ewb_valid_till),
-                "l10n_in_einv_ewb_status": result.ewb_no and "active" or False,
-                "l10n_in_einv_error": False, "l10n_in_einv_error_codes": False,
-                "l10n_in_einv_outcome_unknown": False, "l10n_in_einv_unknown_since": False,
-                "l10n_in_einv_next_attempt": False, "l10n_in_einv_queued": False, "l10n_in_einv_hold": False,
-            })
-        self._l10n_in_einv_close_activities()
-        self._l10n_in_einv_refresh_pdf()
-        if waiting := self.l10n_in_einv_sending_after_irn:  # a Send & Print that waited for this IRN
-            with write_guard.trusted():
-                self.l10n_in_einv_sending_after_irn = False
-            self.sending_data = waiting
-            self.env.ref("account.ir_cron_account_move_send")._trigger()
-        notes = {
-            "generated": _("IRN generated: %(irn)s (Ack No %(ack)s).", irn=result.irn, ack=result.ack_no),
-            "recovered": _("IRN %(irn)s (Ack No %(ack)s) found at the IRP after a lost reply, and stored.",
-                           irn=result.irn, ack=result.ack_no),
-            "adopted": _("The IRP already held IRN %(irn)s (Ack No %(ack)s) for this invoice; its signed data "
-                         "matches the buyer and the total, so it was adopted.", irn=result.irn, ack=result.ack_no),
-            "linked": _("IRN %(irn)s (Ack No %(ack)s), registered outside Odoo, linked to this invoice.",
-                        irn=result.irn, ack=result.ack_no),
+    @api.model
+    def _get_all_extra_edis(self):
+        # EXTENDS 'account'
+        res = super()._get_all_extra_edis()
+        res[EDI_KEY] = {
+            "label": _("E-invoice (IRP)"),
+            "is_applicable": self._l10n_in_einv_needs_irn,
+            "help": _("Generate the IRN at the IRP before the PDF is made, so that it carries the IRN, the Ack "
+                      "and the signed QR code."),
         }
-        self._l10n_in_einv_note(notes[how])
+        return res
 
-    def _l10n_in_einv_send_after_irn(self, sending_data):
-        with write_guard.trusted():
-            self.l10n_in_einv_sending_after_irn = sending_data
+    @api.model
+    def _get_alerts(self, moves, moves_data):
+        # EXTENDS 'account'
+        alerts = super()._get_alerts(moves, moves_data)
+        pending = moves.filtered(self._l10n_in_einv_needs_irn)
+        ticked = pending.filtered(lambda m: EDI_KEY in moves_data[m]["extra_edis"])
+        if unticked := pending - ticked:
+            alerts["l10n_in_einv_without_irn"] = {
+                "level": "warning",
+                "message": _("%(moves)s will be sent without an IRN: for this buyer an invoice without IRN is not a "
+                             "valid tax invoice. Tick 'E-invoice (IRP)' to register it first.",
+                             moves=", ".join(unticked.mapped("name"))),
+            }
+        if held := ticked.filtered("l10n_in_einv_hold"):
+            alerts["l10n_in_einv_held"] = {
+                "level": "info",
+                "message": _("%(moves)s is held back from the IRP; sending it here registers its IRN.",
+                             moves=", ".join(held.mapped("name"))),
+            }
+        if ticked and len(ticked) <= ALERT_PREFLIGHT_LIMIT:
+            problems = {move: move._l10n_in_einv_prepare()[0] for move in ticked}
+            if lines := [f"{move.name}: {p}" for move, found in problems.items() for p in found]:
+                broken = ticked.filtered(lambda m: problems[m])
+                alerts["l10n_in_einv_preflight"] = {
+                    "level": "danger" if len(moves) == 1 else "warning",
+                    "message": _("The IRP would refuse these; fix them first (nothing is sent for them):\n"
+                                 "%(problems)s", problems="\n".join(lines)),
+                    "action_text": _("View invoice(s)"),
+                    "action": broken._get_records_action(name=_("Invoices to fix")),
+                }
+        if stale := moves.filtered(lambda m: m.invoice_pdf_report_id and m in ticked):
+            alerts.pop("account_pdf_exist", None)
+            alerts["l10n_in_einv_pdf_refreshed"] = {
+                "level": "info",
+                "message": _("The stored PDF of %(moves)s was made before its IRN: it is made again with the IRN.",
+                             moves=", ".join(stale.mapped("name"))),
+            }
+        return alerts
 
-    def _l10n_in_einv_wake_at(self, at):
-        """Wake the scheduled action when this invoice is due, so the time shown on it is
-        kept (the action's own interval is only a safety net). One trigger per minute."""
-        cron = self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")
-        when = _utc_naive(at).replace(second=0, microsecond=0) + timedelta(minutes=1)
-        if not self.env["ir.cron.trigger"].sudo().search_count(
-                [("cron_id", "=", cron.id), ("call_at", "=", when)], limit=1):
-            cron._trigger(when)
-
-    def _l10n_in_einv_set_error(self, message, codes=False):
-        """A definite refusal (or a problem to fix before sending): a person must act."""
-        with write_guard.trusted():
-            for move in self:
-                move.write({"l10n_in_einv_state": "error", "l10n_in_einv_error": message,
-                            "l10n_in_einv_error_codes": codes or False, "l10n_in_einv_next_attempt": False,
-                            "l10n_in_einv_in_flight_since": False, "l10n_in_einv_outcome_unknown": False,
-                            "l10n_in_einv_unknown_since": False, "l10n_in_einv_queued": False})
-                move._l10n_in_einv_note(_("E-invoice not generated: %(message)s", message=message))
-                move._l10n_in_einv_schedule_activity(message)
-
-    # --- chatter and activities ------------------------------------------------------------
-
-    def _l10n_in_einv_note(self, body):
-        """Chatter note signed by OdooBot: an IRN outcome must be recorded even when the
-        user who clicked has no e-mail address (message_post would refuse)."""
-        self.sudo().message_post(body=body, author_id=self.env.ref("base.partner_root").id,
-                                 message_type="comment", subtype_xmlid="mail.mt_note")
-
-    def _l10n_in_einv_schedule_activity(self, message, summary=None, deadline=None):
-        user = self.invoice_user_id or self.env.user
-        summary = summary or self._l10n_in_einv_error_summary()
-        open_ones = self.activity_ids.filtered(lambda activity: activity.summary == summary)
-        if open_ones:
-            open_ones.write({"note": message})
+    @api.model
+    def _call_web_service_before_invoice_pdf_render(self, invoices_data):
+        # EXTENDS 'account'
+        super()._call_web_service_before_invoice_pdf_render(invoices_data)
+        moves = self.env["account.move"].browse(
+            [move.id for move, data in invoices_data.items()
+             if EDI_KEY in data["extra_edis"] and self._l10n_in_einv_needs_irn(move)])
+        if not moves:
             return
-        self.activity_schedule("mail.mail_activity_data_todo", date_deadline=deadline, summary=summary,
-                               note=message, user_id=user.id)
-
-    def _l10n_in_einv_error_summary(self):
-        return _("E-invoice error")
-
-    def _l10n_in_einv_unknown_summary(self):
-        return _("E-invoice: an IRN may exist at the IRP")
-
-    def _l10n_in_einv_close_activities(self):
-        summaries = (self._l10n_in_einv_error_summary(), self._l10n_in_einv_unknown_summary())
-        self.activity_ids.filtered(lambda activity: activity.summary in summaries).action_feedback(
-            feedback=_("IRN generated"))
-
-    def _l10n_in_einv_explain_problems(self, problems):
-        """NIC's codes and messages, plus what to do for refusals a user would not decode alone."""
-        hints = {
-            "2278": _("This document number had an IRN that was cancelled; the IRP never accepts the number "
-                      "again. Issue the invoice under a new number."),
-            "2176": _("The IRP does not know this HSN code: correct the product's HSN/SAC code."),
-            "3028": _("The IRP does not know this GSTIN even after a sync with the GST portal: check it with the "
-                      "customer."),
-            "3029": _("The GSTIN is cancelled or inactive on the GST portal: the invoice cannot be registered "
-                      "for it."),
-            "2163": _("The document date is outside what the IRP accepts (future, or beyond the reporting "
-                      "window)."),
-        }
-        lines = [f"[{p.code}] {p.message.removeprefix(p.code + ': ')}" if p.code else p.message for p in problems]
-        for code in dict.fromkeys(p.code for p in problems):
-            if code in hints:
-                lines.append(_("What to do: %(hint)s", hint=hints[code]))
-        return "\n".join(lines)
-
-    # --- scheduled action ---------------------------------------------------------------
-
-    def _l10n_in_einv_cron_domain(self, now):
-        """What the scheduled action sends: queued invoices, and retries (whoever started
-        them: an IRN that may exist is looked up until known). Held invoices wait."""
-        return [
-            ("state", "=", "posted"), ("l10n_in_einv_hold", "=", False),
-            "|", "&", ("l10n_in_einv_state", "=", "to_send"), ("l10n_in_einv_queued", "=", True),
-            ("l10n_in_einv_state", "=", "retry"),
-            "|", ("l10n_in_einv_next_attempt", "=", False), ("l10n_in_einv_next_attempt", "<=", now),
-        ]
-
-    def _cron_l10n_in_einv_send(self, batch_size=50, limit=500):
-        """Send posted invoices that are to send or due for retry, a batch at a time.
-
-        Memory stays flat with thousands pending: only ids are fetched up front,
-        records are browsed per batch and the cache is dropped after each. One
-        company's failure never stops the others', and the action never raises.
-        """
-        now = fields.Datetime.now()
-        domain = self._l10n_in_einv_cron_domain(now)
-        ids = self.search(domain, order="l10n_in_einv_next_attempt asc, id asc", limit=limit).ids
-        report = []
-        commit = not _testing()
-        for start in range(0, len(ids), batch_size):
-            batch = self.browse(ids[start:start + batch_size])
-            for company, moves in batch.grouped("company_id").items():
-                try:
-                    report += moves._l10n_in_einv_send(commit=True)
-                except Exception:  # noqa: BLE001 - a bug must not stop other companies' invoices
-                    _logger.exception("E-invoice: sending for %s failed unexpectedly", company.name)
-                    if commit:
-                        self.env.cr.rollback()
-                    report += [(name, _("not sent: unexpected failure, see the server log"))
-                               for name in moves.mapped("name")]
-            self.env.invalidate_all()
-        if report:
-            _logger.info("E-invoice run: %s", "; ".join(f"{name}: {outcome}" for name, outcome in report))
-        if ids:
-            # Odoo's cron progress: it runs the action again at once while some remain;
-            # the trigger picks up after its ten rounds
-            remaining = self.search_count(self._l10n_in_einv_cron_domain(fields.Datetime.now()))
-            self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
-            if remaining and limit and len(ids) >= limit:
-                self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
-        return report
+        held = moves.filtered("l10n_in_einv_hold")
+        if held:  # asked for explicitly here
+            held._l10n_in_einv_set_hold(False)
+        outcomes = dict(moves._l10n_in_einv_send(commit=self._can_commit()))
+        for move in moves:
+            if move.l10n_in_einv_state == "generated":
+                continue
+            data = invoices_data[move]
+            if move.l10n_in_einv_state == "retry" and move.sending_data:
+                # sent by itself once the IRN is registered (see _l10n_in_einv_store_result)
+                move._l10n_in_einv_send_after_irn(move.sending_data)
+                waiting = _("It is sent as soon as its IRN is registered.")
+            else:
+                waiting = _("Fix it and send it again.")
+            data["error"] = {
+                "error_title": _("%(move)s was not sent: its IRN is not registered.", move=move.name),
+                "errors": [outcomes.get(move.name) or move.l10n_in_einv_error or "", waiting],
+            }

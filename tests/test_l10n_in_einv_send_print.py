@@ -10,7 +10,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
-from ..models.account_move_send_and_print import EDI_KEY
+from ..models.account_move_send import EDI_KEY
 from ..tools import write_guard
 from .common import L10nInEinvoiceCommon
 

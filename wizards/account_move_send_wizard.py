@@ -1,6 +1,6 @@
 from odoo import _, models
 
-from ..models.account_move_send_and_print import EDI_KEY
+from ..models.account_move_send import EDI_KEY
 
 
 class AccountMoveSendWizard(models.TransientModel):
