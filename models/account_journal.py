@@ -55,7 +55,8 @@ class AccountJournal(models.Model):
         but not its company: the company is read as superuser)."""
         def e_invoicing(company):
             company = company.sudo()
-            return company.l10n_in_einv_enabled and (company.account_fiscal_country_id or company.country_id).code == "IN"
+            country = company.account_fiscal_country_id or company.country_id
+            return company.l10n_in_einv_enabled and country.code == "IN"
 
         return self.filtered(lambda journal: journal.type == "sale" and e_invoicing(journal.company_id))
 
@@ -80,6 +81,8 @@ class AccountJournal(models.Model):
 
         The base query applies the user's record rules and the companies selected in
         the switcher, like Odoo's own dashboard counts; each bucket is a FILTER."""
+        if not self:
+            return {}
         Move = self.env["account.move"]
         buckets = self._l10n_in_einv_dashboard_buckets()
         base = Move._search([
@@ -112,8 +115,9 @@ class AccountJournal(models.Model):
             raise UserError(_("Unknown list of e-invoices: %(bucket)s", bucket=bucket))
         label, domain = buckets[bucket]
         action = self.env["ir.actions.act_window"]._for_xml_id("l10n_in_einvoice.action_l10n_in_einvoice_queue")
+        title = _("%(list)s (%(journal)s)", list=label, journal=self.name)
         action.update({
-            "name": _("%(list)s (%(journal)s)", list=label, journal=self.name),
+            "name": title, "display_name": title,  # the web client shows display_name
             "domain": domain + [("journal_id", "=", self.id), ("l10n_in_einv_state", "!=", "not_applicable")],
             "context": {"default_journal_id": self.id},
         })

@@ -5,7 +5,7 @@ import json
 from datetime import datetime, time, timedelta, timezone
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from ..irp.ist import IST, today as ist_today
 from ..sandbox import master
@@ -13,6 +13,35 @@ from ..tools import write_guard
 from .common import L10nInEinvoiceCommon
 
 BUCKETS = ("to_send", "retry", "error", "attention", "registered_today", "ewb_expiring")
+
+# In the browser: the block on the sale journal's card, its "To send" count, and the list it opens.
+DASHBOARD_JS = """
+(async () => {
+    const until = async (find, what) => {
+        for (let i = 0; i < 200; i++) {
+            const found = find();
+            if (found) { return found; }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error("not found: " + (typeof what === "function" ? what() : what));
+    };
+    const block = await until(() => document.querySelector("[name='l10n_in_einv_dashboard']"), "E-invoices block");
+    if (!block.textContent.includes("E-invoices")) { throw new Error("no title: " + block.textContent); }
+    const link = [...block.querySelectorAll("a")].find((a) => a.textContent.includes("To send"));
+    if (!link || !link.textContent.trim().startsWith("%(count)s")) {
+        throw new Error("no count: " + block.textContent);
+    }
+    link.click();
+    const rows = await until(() => {
+        const found = document.querySelectorAll(".o_list_view .o_data_row");
+        return found.length ? found : null;
+    }, "the list");
+    if (rows.length !== %(count)s) { throw new Error(rows.length + " rows"); }
+    await until(() => document.querySelector(".o_control_panel")?.textContent.includes("To send"),
+                () => "list title in " + document.querySelector(".o_control_panel")?.textContent);
+    console.log("test successful");
+})();
+"""
 
 
 @tagged("post_install", "-at_install")
@@ -106,6 +135,7 @@ class TestEinvoiceDashboard(L10nInEinvoiceCommon):
             self.assertEqual(self._listed(self.journal, bucket), moves, bucket)
         action = self.journal.with_context(l10n_in_einv_bucket="ewb_expiring").action_l10n_in_einv_open_moves()
         self.assertEqual(action["views"][0][0], self.env.ref("l10n_in_einvoice.view_l10n_in_einv_ewb_expiring_list").id)
+        self.assertEqual(action["display_name"], f"E-way bills expiring ({self.journal.name})")
 
     def test_retries_need_attention_from_the_eighth_attempt(self):
         move = self._laptop(2000.0)
@@ -199,3 +229,17 @@ class TestEinvoiceDashboard(L10nInEinvoiceCommon):
         self.assertIn("l10n_in_einv_dashboard", arch)
         for bucket in BUCKETS:
             self.assertIn(f"'l10n_in_einv_bucket': '{bucket}'", arch)
+
+
+@tagged("post_install", "-at_install")
+class TestEinvoiceDashboardBrowser(L10nInEinvoiceCommon, HttpCase):
+    """The block renders in the web client and its count opens its list."""
+
+    def test_the_count_renders_and_opens_its_list(self):
+        self.env.user.write({"company_id": self.company.id, "company_ids": [Command.link(self.company.id)]})
+        self.company.l10n_in_einv_sending_mode = "manual"
+        journal = self.company_data["default_journal_sale"]
+        for price in (1100.0, 1101.0):
+            self._invoice(self.partner_intra, [(self.product_laptop, 1, price)], journal_id=journal.id)
+        self.browser_js("/web#action=account.open_account_journal_dashboard_kanban", DASHBOARD_JS % {"count": 2},
+                        login=self.env.user.login)

@@ -129,7 +129,8 @@ class TestEinvoiceEvents(L10nInEinvoiceCommon):
         self.assertEqual(move.l10n_in_einv_state, "generated", move.l10n_in_einv_error)
         [(event, content_type, body)] = self._events(1)
         self.assertEqual((event, content_type), ("irn_registered", "application/json"))
-        action = self.env["base.automation"].search([("name", "=", "E-invoice event: irn_registered")]).action_server_ids
+        rule = self.env["base.automation"].search([("name", "=", "E-invoice event: irn_registered")])
+        action = rule.action_server_ids
         self.assertEqual(body, {
             "_id": move.id, "_model": "account.move", "_action": f"{action.name}(#{action.id})", "id": move.id,
             "name": move.name, "move_type": "out_invoice", "l10n_in_einv_state": "generated",
