@@ -12,3 +12,4 @@ from . import account_journal
 from . import account_edi_format
 from . import account_edi_document
 from . import account_move_odoo_edi
+from . import ir_actions_server

@@ -183,8 +183,31 @@ class AccountMove(models.Model):
     # --- outcomes -> records ------------------------------------------------------------
 
     def _l10n_in_einv_apply(self, outcome, payload, credential):
-        """Write one outcome on the move (ORM thread). Returns a short text for the report."""
+        """Write one outcome on the move (ORM thread). Returns a short text for the report.
+
+        What the IRP answered is never lost to code hooked on these writes: when an
+        automation rule fails, the outcome is written again without running the rules,
+        and the chatter says which rule failed and why."""
         self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                return self._l10n_in_einv_apply_outcome(outcome, payload, credential)
+        except Exception as exc:  # noqa: BLE001 - a rule's failure must not lose an IRN
+            automations = self.env["base.automation"].sudo().search([("model_name", "=", self._name)]) \
+                if "base.automation" in self.env else []
+            if not automations:
+                raise
+            _logger.warning("E-invoice: an automation rule failed on %s; outcome stored without rules",
+                            self.name, exc_info=True)
+            self.invalidate_recordset()
+            quiet = self.with_context(__action_done={automation: self for automation in automations})
+            text = quiet._l10n_in_einv_apply_outcome(outcome, payload, credential)
+            self._l10n_in_einv_note(_(
+                "An automation rule failed while this outcome was being stored (%(error)s): the e-invoice outcome "
+                "was stored without running automation rules for it. Check the rules on invoices.", error=exc))
+            return text
+
+    def _l10n_in_einv_apply_outcome(self, outcome, payload, credential):
         with write_guard.trusted():
             self.l10n_in_einv_in_flight_since = False
             if isinstance(outcome, (policy.Registered, policy.Adopted)):

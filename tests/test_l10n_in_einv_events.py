@@ -222,3 +222,41 @@ class TestEinvoiceEvents(L10nInEinvoiceCommon):
         self.assertEqual([event for event, _type, _body in events], ["ewb_generated", "ewb_cancelled"])
         self.assertEqual((events[1][2]["l10n_in_einv_ewb_no"], events[1][2]["l10n_in_einv_ewb_status"]),
                          (ewb.ewb_no, "cancelled"))
+
+
+@tagged("post_install", "-at_install")
+class TestEinvoiceRulesCannotHarmAnIrn(L10nInEinvoiceCommon):
+    """Automation rules run inside the addon's writes: they get no permission to write
+    what the IRP said, and their failure never loses an IRN."""
+
+    def _code_rule(self, code):
+        field = self.env["ir.model.fields"]._get("account.move", "l10n_in_einv_state")
+        rule = self.env["base.automation"].create({
+            "name": "A user's rule on registered IRNs",
+            "model_id": self.env["ir.model"]._get("account.move").id,
+            "trigger": "on_create_or_write", "trigger_field_ids": [Command.set(field.ids)],
+            "filter_domain": repr([("l10n_in_einv_state", "=", "generated")]),
+        })
+        action = self.env["ir.actions.server"].create({
+            "name": "Rule action", "model_id": rule.model_id.id, "usage": "base_automation",
+            "base_automation_id": rule.id, "state": "code", "code": code,
+        })
+        rule.write({"action_server_ids": [Command.set(action.ids)]})
+        self.addCleanup(rule.unlink)
+
+    def test_a_rule_cannot_rewrite_the_ack_no(self):
+        self._code_rule("record.write({'l10n_in_einv_ack_no': '999999999999999'})")
+        move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 4100.0)]))
+        self.assertEqual(move.l10n_in_einv_state, "generated", move.l10n_in_einv_error)
+        signed = crypto.signed_data(move.l10n_in_einv_signed_invoice)
+        self.assertEqual(move.l10n_in_einv_ack_no, str(signed["AckNo"]), "the IRP's Ack No, not the rule's")
+        self.assertIn("automation rule failed", move.message_ids[0].body)
+
+    def test_a_failing_rule_never_loses_the_irn(self):
+        self._code_rule("raise UserError('our ERP is down')")
+        registered = self.sandbox.count_irns(self.company.vat)
+        move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 4200.0)]))
+        self.assertEqual(move.l10n_in_einv_state, "generated", move.l10n_in_einv_error)
+        self.assertEqual(self.sandbox.count_irns(self.company.vat), registered + 1)
+        self.assertTrue(move.l10n_in_einv_irn and move.l10n_in_einv_api_log_ids)
+        self.assertIn("our ERP is down", move.message_ids[0].body)

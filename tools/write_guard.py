@@ -27,6 +27,17 @@ def trusted():
         _trusted.reset(token)
 
 
+@contextmanager
+def untrusted():
+    """Code that is not the addon's (automation rules, server actions a user wrote) runs
+    without the permission, even when the addon's own write triggered it."""
+    token = _trusted.set(False)
+    try:
+        yield
+    finally:
+        _trusted.reset(token)
+
+
 def check(model, vals_list, protected):
     """Refuse `vals_list` (dicts of a write/create) when they set a protected field
     outside `trusted()`."""
