@@ -56,9 +56,9 @@ class AccountMove(models.Model):
     l10n_in_einv_queued = fields.Boolean(
         string="Queued for the IRP", copy=False, readonly=True, index=True,
         help="The scheduled action will send this invoice (set on posting unless the company sends manually, and by "
-        "the list action or Send & Print for many invoices).")
+        "the Generate IRN list action for many invoices).")
     l10n_in_einv_sending_after_irn = fields.Json(
-        copy=False, readonly=True,
+        string="Sending waiting for the IRN", copy=False, readonly=True,
         help="Send & Print settings of a sending that waits for the IRN: replayed once it is registered.")
     l10n_in_einv_hold = fields.Boolean(
         string="Held back from the IRP", copy=False, readonly=True,
