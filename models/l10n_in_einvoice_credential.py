@@ -147,14 +147,27 @@ class L10nInEinvoiceCredential(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         write_guard.check(self, vals_list, PROTECTED_FIELDS)
-        return super().create(vals_list)
+        credentials = super().create(vals_list)
+        credentials.filtered("signing_certificate")._l10n_in_einv_import_odoo_edi()
+        return credentials
 
     def write(self, vals):
         write_guard.check(self, [vals], PROTECTED_FIELDS)
         result = super().write(vals)
         if CONFIG_FIELDS & set(vals):
             self._l10n_in_einv_resume()
+        if vals.get("signing_certificate"):
+            self._l10n_in_einv_import_odoo_edi()
         return result
+
+    def _l10n_in_einv_import_odoo_edi(self):
+        """With the IRP's certificate at hand, what Odoo's own e-invoicing registered for
+        the company can be verified and imported (it waited for it when e-invoicing was
+        switched on before the credentials existed)."""
+        for credential in self:
+            company = credential.company_id
+            if company.l10n_in_einv_enabled and credential.gstin == company.vat:
+                self.env["account.move"].sudo().with_company(company)._l10n_in_einv_import_odoo_edi(company)
 
     def _l10n_in_einv_resume(self):
         """Someone changed the credentials: lift a pause they caused and send again now."""

@@ -274,3 +274,14 @@ class TestEinvoiceOdooEdi(L10nInEinvoiceCommon):
         self.assertFalse(move.l10n_in_einv_irn)
         action = self.env["account.move"]._l10n_in_einv_import_odoo_edi_notification(report)
         self.assertEqual(action["params"]["type"], "warning")
+
+    def test_saving_the_certificate_imports_what_waited_for_it(self):
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 26500.0)])
+        self._store_as_odoo(move, self._register(move).data)
+        certificate = self.credential.signing_certificate
+        self.credential.signing_certificate = False
+        self.assertTrue(self._import()["blocked"])
+        self.assertFalse(move.l10n_in_einv_irn)
+        self.credential.signing_certificate = certificate  # the credentials are completed
+        self.assertEqual(move.l10n_in_einv_state, "generated")
+        self.assertTrue(move.l10n_in_einv_irn)
