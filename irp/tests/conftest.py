@@ -167,8 +167,24 @@ def invoice_for(sandbox):
     return factory
 
 
+def foreign_signer():
+    """(private key, self-signed certificate) of a signer that is not the IRP."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Not the IRP")])
+    now = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+                   .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
+    return key, certificate
+
+
 @pytest.fixture(scope="session")
 def kit():
     """The helpers above, for test modules (which cannot import conftest reliably)."""
     return SimpleNamespace(ManualClock=ManualClock, endpoints_of=endpoints_of, new_doc_no=new_doc_no,
-                           build_invoice=build_invoice)
+                           build_invoice=build_invoice, foreign_signer=foreign_signer)

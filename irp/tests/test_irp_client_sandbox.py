@@ -6,10 +6,8 @@ import threading
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from irp import crypto, errors
 from irp.errors import IrpError, ResponseSignatureError
@@ -40,16 +38,6 @@ def _same(sent, signed, path="$"):
         assert float(sent) == float(signed), path
     else:
         assert sent == signed, path
-
-
-def _foreign_certificate_pem():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Not the IRP")])
-    now = datetime.now(timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-                   .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
-    return certificate.public_bytes(serialization.Encoding.PEM)
 
 
 # --- authentication and session -------------------------------------------------------------------------
@@ -505,8 +493,8 @@ def test_ewaybill_lookup_errors(make_client, invoice_for):
 
 # --- signatures --------------------------------------------------------------------------------------------------
 
-def test_signature_by_a_foreign_certificate_is_never_returned(sandbox, make_client, invoice_for):
-    untrusting = make_client(signing_certificates=[_foreign_certificate_pem()])
+def test_signature_by_a_foreign_certificate_is_never_returned(sandbox, make_client, invoice_for, kit):
+    untrusting = make_client(signing_certificates=[kit.foreign_signer()[1].public_bytes(serialization.Encoding.PEM)])
     payload = invoice_for()
     before = sandbox.count_irns()
     with pytest.raises(ResponseSignatureError, match="unknown IRP key") as excinfo:
@@ -522,8 +510,8 @@ def test_signature_by_a_foreign_certificate_is_never_returned(sandbox, make_clie
     assert trusting.get_irn_by_doc("INV", payload["DocDtls"]["No"], payload["DocDtls"]["Dt"]).irn == irn
 
 
-def test_a_bundle_of_old_and_new_certificates_is_accepted(sandbox, make_client, invoice_for):
-    bundle = _foreign_certificate_pem() + sandbox.signing_certificate_pem
+def test_a_bundle_of_old_and_new_certificates_is_accepted(sandbox, make_client, invoice_for, kit):
+    bundle = kit.foreign_signer()[1].public_bytes(serialization.Encoding.PEM) + sandbox.signing_certificate_pem
     assert make_client(signing_certificates=[bundle]).generate_irn(invoice_for()).irn
 
 

@@ -3,13 +3,10 @@ and verified. The IRNs are genuine ones from the sandbox, stored as l10n_in_edi 
 them (json.dumps of the reply's data)."""
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from irp import crypto, odoo_edi
 from irp.errors import ResponseSignatureError
@@ -19,16 +16,6 @@ from sandbox import master
 def _stored(data):
     """What l10n_in_edi writes in its attachment: json.dumps(response['data']).encode()."""
     return json.dumps(data).encode()
-
-
-def _other_certificate():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Not the IRP")])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
-    return key, cert
 
 
 def _tamper(token, **changes):
@@ -72,9 +59,9 @@ def test_ack_no_stored_as_a_number_stays_exact(registered, certificate):
     assert odoo_edi.irn_result(data, [certificate]).ack_no == result.ack_no
 
 
-def test_the_certificate_list_may_hold_the_rotated_one_too(registered, certificate):
+def test_the_certificate_list_may_hold_the_rotated_one_too(registered, certificate, kit):
     _payload, result = registered
-    _key, other = _other_certificate()
+    _key, other = kit.foreign_signer()
     other_pem = other.public_bytes(serialization.Encoding.PEM).decode()
     assert odoo_edi.irn_result(result.data, [other_pem + certificate]).irn == result.irn
 
@@ -111,9 +98,9 @@ def test_a_reply_for_another_document_or_seller_is_refused(registered, certifica
         odoo_edi.irn_result(result.data, [certificate], seller_gstin=master.BUYER_KA["gstin"])
 
 
-def test_a_reply_signed_by_another_key_or_without_certificate_is_refused(registered):
+def test_a_reply_signed_by_another_key_or_without_certificate_is_refused(registered, kit):
     _payload, result = registered
-    _key, other = _other_certificate()
+    _key, other = kit.foreign_signer()
     with pytest.raises(ResponseSignatureError, match="unknown IRP key"):
         odoo_edi.irn_result(result.data, [other.public_bytes(serialization.Encoding.PEM).decode()])
     with pytest.raises(ResponseSignatureError, match="no IRP signing certificate"):
@@ -122,9 +109,9 @@ def test_a_reply_signed_by_another_key_or_without_certificate_is_refused(registe
         odoo_edi.irn_result(result.data, ["-----BEGIN CERTIFICATE-----\nnonsense\n-----END CERTIFICATE-----\n"])
 
 
-def test_a_forged_token_under_the_irp_kid_is_refused(registered, certificate):
+def test_a_forged_token_under_the_irp_kid_is_refused(registered, certificate, kit):
     _payload, result = registered
-    forger, forger_cert = _other_certificate()
+    forger, forger_cert = kit.foreign_signer()
     claims = crypto.signed_data(result.signed_invoice)
     header = json.loads(base64.urlsafe_b64decode(result.signed_invoice.split(".")[0] + "=="))
     forged = crypto.sign_jwt(forger, forger_cert, dict(claims, TotInvVal=1.0))
