@@ -81,6 +81,14 @@ class TestEinvoiceLink(L10nInEinvoiceCommon):
         self.assertIn("signed QR code", note)
         self.assertIn("IRP signed QR code", self._html(move), "the verified QR code is printed")
 
+    def _refused_after_asking(self, move, irn):
+        """The IRP was asked and the link refused: the wizard stays open saying why, and the
+        calls stay in the API log. Returns what it says."""
+        wizard = self._wizard(move, irn=irn)
+        self.assertEqual(wizard.action_link()["res_id"], wizard.id, "the wizard stays open, saying what differs")
+        self.assertTrue(move.l10n_in_einv_api_log_ids, "the IRP's answer stays in the API log")
+        return wizard.message
+
     def test_other_total_is_refused_naming_the_difference(self):
         move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 6300.0)])
         held = self._registered_outside(move)
@@ -88,11 +96,7 @@ class TestEinvoiceLink(L10nInEinvoiceCommon):
         move.button_draft()
         move.invoice_line_ids.price_unit = 6400.0
         move.action_post()
-        wizard = self._wizard(move, irn=held.irn)
-        result = wizard.action_link()
-        self.assertEqual(result["res_id"], wizard.id, "the wizard stays open, saying what differs")
-        message = wizard.message
-        self.assertTrue(move.l10n_in_einv_api_log_ids, "the IRP's answer stays in the API log")
+        message = self._refused_after_asking(move, held.irn)
         self.assertIn("NOT linked", message)
         total = move._l10n_in_einv_build_payload()["ValDtls"]["TotInvVal"]
         self.assertRegex(message, rf"total: {int(held_total)}(\.0+)? at the IRP, {int(total)}(\.0+)? on this invoice")
@@ -107,11 +111,7 @@ class TestEinvoiceLink(L10nInEinvoiceCommon):
         move.partner_id = self.partner_intra
         move.invoice_line_ids.tax_ids = [Command.set(self.gst_18.ids)]  # same total, CGST + SGST now
         move.action_post()
-        wizard = self._wizard(move, irn=held.irn)
-        result = wizard.action_link()
-        self.assertEqual(result["res_id"], wizard.id, "the wizard stays open, saying what differs")
-        message = wizard.message
-        self.assertTrue(move.l10n_in_einv_api_log_ids, "the IRP's answer stays in the API log")
+        message = self._refused_after_asking(move, held.irn)
         self.assertIn(f"buyer GSTIN: {master.BUYER_MH['gstin']} at the IRP, {master.BUYER_KA['gstin']}", message)
         self.assertNotIn("total:", message)
         self.assertFalse(move.l10n_in_einv_irn)
