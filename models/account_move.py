@@ -79,6 +79,10 @@ class AccountMove(models.Model):
     l10n_in_einv_credential_notice = fields.Char(
         string="E-invoicing credentials notice", compute="_compute_l10n_in_einv_credential_notice",
         help="Why invoices of this GSTIN are held back, when its credentials need attention or are paused.")
+    l10n_in_einv_warnings = fields.Text(
+        string="E-invoice warnings", compute="_compute_l10n_in_einv_warnings",
+        help="What the IRP will accept but you should check before sending: texts shortened, a tax that looks "
+             "wrong, the last day the IRP still takes this invoice.")
 
     # --- computes -------------------------------------------------------------------
 
@@ -101,6 +105,13 @@ class AccountMove(models.Model):
         for move in self:
             applicable, reason = move._l10n_in_einv_applicability()
             move.l10n_in_einv_not_applicable_reason = False if applicable else reason
+
+    @api.depends("l10n_in_einv_state", "state", "invoice_date", "partner_id", "partner_shipping_id",
+                 "invoice_line_ids", "amount_total")
+    def _compute_l10n_in_einv_warnings(self):
+        for move in self:
+            pending = move.state == "posted" and move.l10n_in_einv_state in ("to_send", "retry", "error")
+            move.l10n_in_einv_warnings = "\n".join(move._l10n_in_einv_warnings()) or False if pending else False
 
     @api.depends("company_id", "l10n_in_einv_state")
     def _compute_l10n_in_einv_credential_notice(self):

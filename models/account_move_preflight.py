@@ -30,6 +30,25 @@ class AccountMove(models.Model):
         payload, items, build_problems = self._l10n_in_einv_build()
         return self._l10n_in_einv_check(payload, items, build_problems), payload
 
+    def _l10n_in_einv_warnings(self):
+        """What the pre-flight lets through but the user should know before sending: what is
+        sent otherwise than the invoice shows it, or what will soon be refused. Never blocks."""
+        self.ensure_one()
+        if not self._l10n_in_einv_applicability()[0]:
+            return []
+        payload, items, _build_problems = self._l10n_in_einv_build()
+        return list(dict.fromkeys(self._l10n_in_einv_collect_warnings(payload, items)))
+
+    def _l10n_in_einv_collect_warnings(self, payload, items):
+        """Extension point: each concern (dated rules, text cutting, taxes, GSTIN status) adds its
+        warnings, as sentences naming what to check, to super()'s."""
+        return []
+
+    def _l10n_in_einv_extra_problems(self, payload, items):
+        """Extension point: blocking problems of concerns outside the payload's own rules (dated
+        rules, GSTIN status), as sentences naming what to fix, added to super()'s."""
+        return []
+
     def _l10n_in_einv_hsn_master(self):
         """The HSN/SAC master the IRP checks codes against (2176), when one is configured:
         a file named by the system parameter l10n_in_einvoice.hsn_master_path (JSON
@@ -132,6 +151,7 @@ class AccountMove(models.Model):
             if any(path == done or path.startswith(done + ".") or path.startswith(done + "[") for done in covered):
                 continue
             problems.append(self._l10n_in_einv_problem_message(problem, items))
+        problems.extend(self._l10n_in_einv_extra_problems(payload, items))
         return list(dict.fromkeys(problems))
 
     @staticmethod

@@ -60,6 +60,12 @@ class AccountMoveSend(models.AbstractModel):
                     "action_text": _("View invoice(s)"),
                     "action": broken._get_records_action(name=_("Invoices to fix")),
                 }
+        if ticked and len(ticked) <= ALERT_PREFLIGHT_LIMIT:
+            if lines := [f"{move.name}: {w}" for move in ticked for w in move._l10n_in_einv_warnings()]:
+                alerts["l10n_in_einv_warnings"] = {
+                    "level": "info",
+                    "message": _("Sent to the IRP, but check:\n%(warnings)s", warnings="\n".join(lines)),
+                }
         if stale := moves.filtered(lambda m: m.invoice_pdf_report_id and m in ticked):
             alerts.pop("account_pdf_exist", None)
             alerts["l10n_in_einv_pdf_refreshed"] = {
