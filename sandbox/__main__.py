@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 
+from .calendar import BANDS, RULES, Calendar, CalendarError, parse_cli_pair
 from .faults import Fault, FaultError
 from .master import HsnMaster
 from .server import DEFAULT_TOKEN_MINUTES, make_server
@@ -35,8 +36,20 @@ def parse_args(argv=None):
                         help="inject a fault, e.g. latency:ms=250, http_error:status=503,times=2, "
                              "rate_limit:retry_after=2, hang:seconds=30, drop_after_commit:endpoint=generate_irn, "
                              "corrupt_data:times=1 (repeatable)")
+    rule_lines = "; ".join(f"{name} ({rule.start:%d/%m/%Y}, {'/'.join(rule.codes)}, "
+                           f"default {'on' if rule.default_on else 'off'})" for name, rule in RULES.items())
+    parser.add_argument("--rule", action="append", default=[], metavar="NAME=on|off",
+                        help=f"switch a dated NIC rule (repeatable); in force from its date by the sandbox clock: "
+                             f"{rule_lines}")
+    parser.add_argument("--aato", action="append", default=[], metavar="GSTIN=BAND",
+                        help=f"AATO band the IRP knows for a supplier GSTIN (repeatable): {', '.join(BANDS)} "
+                             "(crore rupees; default lt5); bands drive the 30-day limit and the HSN digits")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     return parser.parse_args(argv)
+
+
+def _pairs(texts, option):
+    return dict(parse_cli_pair(text, option) for text in texts)
 
 
 def main(argv=None):
@@ -47,11 +60,17 @@ def main(argv=None):
     except FaultError as exc:
         sys.exit(f"sandbox: --fault: {exc}")
     try:
+        rules, aato = _pairs(args.rule, "--rule"), _pairs(args.aato, "--aato")
+        Calendar(rules, aato)  # refuse bad names and bands before listening
+    except CalendarError as exc:
+        sys.exit(f"sandbox: {exc}")
+    try:
         hsn_master = HsnMaster.from_file(args.hsn_master) if args.hsn_master else None
     except (OSError, ValueError, AttributeError) as exc:
         sys.exit(f"sandbox: --hsn-master {args.hsn_master}: {exc}")
     server = make_server(args.host, args.port, args.db, token_minutes=args.token_minutes,
-                         latency_ms=args.latency_ms, hsn_master=hsn_master, faults=faults, verbose=args.verbose)
+                         latency_ms=args.latency_ms, hsn_master=hsn_master, faults=faults, verbose=args.verbose,
+                         rules=rules, aato=aato)
     # SIGTERM ends the server like Ctrl-C does; shutdown() must run outside the serving thread
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     print(f"IRP sandbox listening on {server.url} (db {os.path.abspath(args.db)})", flush=True)

@@ -14,11 +14,11 @@ import string
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from ipaddress import ip_address
 from urllib.parse import parse_qs, urlsplit
 
-from . import master, rules
+from . import control, master, rules, rules_ewb
 from ._irp import crypto, gstin as gstin_rules, masters
+from .calendar import Calendar
 from .clock import Clock, fmt, fmt_minute
 from .faults import FaultBox
 from .signer import Keys
@@ -132,12 +132,14 @@ def route(method, path):
 class Sandbox:
     """The IRP itself: state (store, keys, clock, faults) and one method per endpoint."""
 
-    def __init__(self, db_path, token_minutes=DEFAULT_TOKEN_MINUTES, latency_ms=0, hsn_master=None, faults=()):
+    def __init__(self, db_path, token_minutes=DEFAULT_TOKEN_MINUTES, latency_ms=0, hsn_master=None, faults=(),
+                 rules=None, aato=None):
         self.store = Store(db_path)
         self.keys = Keys.load_or_create(self.store)
         self.store.seed_gstins([taxpayer for taxpayer in master.TAXPAYERS if taxpayer["in_irp_master"]])
         self.clock = Clock()
         self.faults = FaultBox(faults)
+        self.calendar = Calendar(rules, aato)  # dated NIC rules: switches and AATO bands (calendar.py)
         self.token_minutes = int(token_minutes) if float(token_minutes).is_integer() else float(token_minutes)
         self.latency_ms = float(latency_ms)
         self.hsn_master = hsn_master or master.HsnMaster()
@@ -153,7 +155,8 @@ class Sandbox:
 
     def handle(self, request):
         if request.path.lower().startswith("/sandbox/") or request.path.lower() == "/sandbox":
-            return self._control(request)
+            return control.handle(self, request, lambda status, body, content_type="application/json; charset=utf-8":
+                                  Reply(status, body, content_type))
         endpoint, params = route(request.method, request.path)
         if endpoint is None:
             return Reply(404, {"message": f"No resource at {request.path}"})
@@ -310,7 +313,8 @@ class Sandbox:
     # --- IRN -----------------------------------------------------------------------------------
 
     def _context(self, session):
-        return rules.Context(session["gstin"], self.clock.today(), self.store.gstin, self.hsn_master.exists)
+        return rules.Context(session["gstin"], self.clock.today(), self.store.gstin, self.hsn_master.exists,
+                             self.calendar)
 
     def _duplicate(self, row):
         if row["status"] == "CNL":
@@ -324,13 +328,20 @@ class Sandbox:
         doc = invoice.get("DocDtls", {})
         seller_gstin = invoice.get("SellerDtls", {}).get("Gstin")
         doc_date = rules.parse_date(doc.get("Dt"))
+        ignore_case = self.calendar.in_force("doc_no_case_insensitive", self.clock.today())
+        if ignore_case and doc.get("No"):  # from 01/06/2025 the IRP upper-cases the number before the IRN
+            doc["No"] = doc["No"].upper()
         irn = None
         if seller_gstin and doc.get("Typ") and doc.get("No") and doc_date:
             irn = crypto.irn_hash(seller_gstin, doc_date, doc["Typ"], doc["No"])
             existing = self.store.invoice(irn)
+            if existing is None and ignore_case:  # registered in either case (before 01/06/2025, say)
+                existing = self.store.find_document(seller_gstin, crypto.financial_year(doc_date), doc["Typ"],
+                                                    doc["No"])
             if existing is not None and session["gstin"] in (existing["seller_gstin"], _ecom_of(existing)):
                 raise self._duplicate(existing)
-        errors += rules.check_invoice(invoice, self._context(session))
+        context = self._context(session)
+        errors += rules.check_invoice(invoice, context) + rules_ewb.check_with_irn(invoice, context)
         if errors:
             raise NicError(errors)
 
@@ -419,8 +430,10 @@ class Sandbox:
         if parsed is None:
             raise _error("2144", f"Document date {doc_date} should be in dd/mm/yyyy format")
         seller = (request.query.get("sup_gstin") or request.header("sup_gstin") or session["gstin"]).upper()
-        irn = crypto.irn_hash(seller, parsed, doc_type.upper(), doc_no)
-        return self._readable_invoice(session, request, self.store.invoice(irn))
+        row = self.store.invoice(crypto.irn_hash(seller, parsed, doc_type.upper(), doc_no))
+        if row is None and self.calendar.in_force("doc_no_case_insensitive", self.clock.today()):
+            row = self.store.find_document(seller, crypto.financial_year(parsed), doc_type.upper(), doc_no)
+        return self._readable_invoice(session, request, row)
 
     def cancel_irn(self, session, request, payload):
         irn = _ci_get(payload, "Irn")
@@ -460,7 +473,7 @@ class Sandbox:
 
     def _create_ewaybill(self, session, row, invoice, request):
         now = self.clock.now()
-        errors, plan = rules.plan_ewaybill(request, invoice, self._context(session), now)
+        errors, plan = rules_ewb.plan_ewaybill(request, invoice, self._context(session), now)
         if errors:
             raise NicError(errors)
         ewb_no = self.store.next_number("ewb", FIRST_EWB_NO)
@@ -478,7 +491,7 @@ class Sandbox:
                 "Remarks": plan["remarks"]}, info
 
     def generate_ewaybill(self, session, request, payload):
-        ewb_request, errors = rules.normalise_ewaybill(payload)
+        ewb_request, errors = rules_ewb.normalise_ewaybill(payload)
         if errors:
             raise NicError(errors)
         irn = ewb_request["Irn"].lower()
@@ -575,7 +588,7 @@ class Sandbox:
             "signing_kid": self.keys.kid,
             "hsn_master": {"source": self.hsn_master.source, "entries": len(self.hsn_master)},
             "paths": {"encryption_key": "/sandbox/keys/encryption.pem", "signing_certificate":
-                      "/sandbox/keys/signing.pem"},
+                      "/sandbox/keys/signing.pem", "rules": "/sandbox/rules", "aato": "/sandbox/aato"},
         }
 
     def stats(self):
@@ -583,52 +596,6 @@ class Sandbox:
             counts = dict(self.request_counts)
         return {"irns": self.store.count_invoices(), "irns_by_seller": self.store.invoice_counts(),
                 "ewaybills": self.store.count_ewaybills(), "requests": counts}
-
-    def _control(self, request):
-        path = request.path.rstrip("/").lower()
-        method = request.method
-        if method != "GET" and not _is_loopback(request.client_ip):
-            return Reply(403, {"message": "sandbox control is accepted from loopback only"})
-        try:
-            if path == "/sandbox/info" and method == "GET":
-                return Reply(200, self.info())
-            if path == "/sandbox/stats" and method == "GET":
-                return Reply(200, self.stats())
-            if path == "/sandbox/keys/encryption.pem" and method == "GET":
-                return Reply(200, self.keys.encryption_public_pem, "application/x-pem-file")
-            if path == "/sandbox/keys/signing.pem" and method == "GET":
-                return Reply(200, self.keys.signing_certificate_pem, "application/x-pem-file")
-            if path == "/sandbox/faults":
-                if method == "POST":
-                    body = _json_body(request)
-                    faults = body.get("faults") if isinstance(body, dict) else None
-                    if not isinstance(faults, list):
-                        raise ValueError('expected {"faults": [...]}')
-                    self.faults.replace(faults)
-                elif method == "DELETE":
-                    self.faults.clear()
-                elif method != "GET":
-                    return Reply(405, {"message": "GET, POST or DELETE"})
-                return Reply(200, {"faults": self.faults.active()})
-            if path == "/sandbox/clock":
-                if method == "POST":
-                    body = _json_body(request)
-                    if not isinstance(body, dict):
-                        raise ValueError("expected a JSON object")
-                    if body.get("reset"):
-                        self.clock.reset()
-                    elif "set" in body:
-                        self.clock.set(str(body["set"]))
-                    elif "advance_minutes" in body:
-                        self.clock.advance(minutes=float(body["advance_minutes"]))
-                    else:
-                        raise ValueError('expected "advance_minutes", "set" or "reset"')
-                elif method != "GET":
-                    return Reply(405, {"message": "GET or POST"})
-                return Reply(200, {"now": fmt(self.clock.now()), "offset_seconds": self.clock.offset_seconds})
-        except (ValueError, TypeError) as exc:
-            return Reply(400, {"message": str(exc)})
-        return Reply(404, {"message": f"No resource at {request.path}"})
 
 
 def _signed_item(item):
@@ -655,13 +622,6 @@ def _json_body(request):
         return json.loads(request.body)
     except ValueError:
         return None
-
-
-def _is_loopback(address):
-    try:
-        return ip_address(address.split("%")[0]).is_loopback
-    except ValueError:
-        return False
 
 
 def _truncated_b64(text):
@@ -767,8 +727,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
 
 def make_server(host="127.0.0.1", port=8765, db_path=".local/sandbox.sqlite3", token_minutes=DEFAULT_TOKEN_MINUTES,
-                latency_ms=0, hsn_master=None, faults=(), verbose=False):
-    app = Sandbox(db_path, token_minutes=token_minutes, latency_ms=latency_ms, hsn_master=hsn_master, faults=faults)
+                latency_ms=0, hsn_master=None, faults=(), verbose=False, rules=None, aato=None):
+    app = Sandbox(db_path, token_minutes=token_minutes, latency_ms=latency_ms, hsn_master=hsn_master, faults=faults,
+                  rules=rules, aato=aato)
     try:
         return SandboxHTTPServer((host, port), app, verbose=verbose)
     except OSError:

@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS invoices (
     cancel_remark TEXT
 );
 CREATE INDEX IF NOT EXISTS invoices_seller ON invoices (seller_gstin);
+-- a document by its number in any case (doc numbers are case-insensitive from 01/06/2025)
+CREATE INDEX IF NOT EXISTS invoices_document ON invoices (seller_gstin, fin_year, doc_type, upper(doc_no));
 CREATE TABLE IF NOT EXISTS ewaybills (
     ewb_no INTEGER PRIMARY KEY,
     irn TEXT NOT NULL REFERENCES invoices (irn),
@@ -155,6 +157,12 @@ class Store:
 
     def invoice(self, irn):
         return self._one("SELECT * FROM invoices WHERE irn = ?", (irn,))
+
+    def find_document(self, seller_gstin, fin_year, doc_type, doc_no):
+        """The IRN row of that document, its number compared without regard to case (oldest first)."""
+        return self._one("SELECT * FROM invoices WHERE seller_gstin = ? AND fin_year = ? AND doc_type = ? "
+                         "AND upper(doc_no) = upper(?) ORDER BY ack_at LIMIT 1",
+                         (seller_gstin, fin_year, doc_type, doc_no))
 
     def cancel_invoice(self, irn, when, reason, remark):
         """Mark the IRN cancelled; False when it was not active any more (a concurrent cancel won)."""

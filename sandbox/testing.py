@@ -5,6 +5,8 @@ port, in a background thread, with its own temporary SQLite file.
         requests.post(sandbox.url + "/eivital/v1.04/auth", ...)
         sandbox.set_faults([{"kind": "http_error", "status": 502, "times": 1}])
         sandbox.advance_clock(minutes=25 * 60)
+        sandbox.set_rules(ship_to_gstin=True)
+        sandbox.set_aato("29AAACK4521F1ZS", "ge100")
 
 Several can run at once; each stop() closes its connections and its database.
 """
@@ -22,11 +24,12 @@ from .server import DEFAULT_TOKEN_MINUTES, make_server
 class RunningSandbox:
 
     def __init__(self, db_path=None, token_minutes=DEFAULT_TOKEN_MINUTES, latency_ms=0, hsn_master=None,
-                 faults=(), host="127.0.0.1", port=0):
+                 faults=(), host="127.0.0.1", port=0, rules=None, aato=None):
         self._db_path = db_path
         self._options = {"token_minutes": token_minutes, "latency_ms": latency_ms, "hsn_master": hsn_master,
                          "faults": [fault if isinstance(fault, Fault) else Fault.from_dict(fault)
-                                    for fault in faults]}
+                                    for fault in faults],
+                         "rules": rules, "aato": aato}
         self._host, self._port = host, port
         self._server = None
         self._thread = None
@@ -118,6 +121,21 @@ class RunningSandbox:
 
     def now_text(self):
         return fmt(self.app.clock.now())
+
+    def set_rules(self, switches=None, **more):
+        """Turn dated NIC rules on or off, e.g. set_rules(ship_to_gstin=True) (names: sandbox.calendar.RULES)."""
+        self.app.calendar.set_switches({**(switches or {}), **more})
+
+    def set_aato(self, gstin, band):
+        """The AATO band the IRP knows for a supplier GSTIN: lt5, 5to10, 10to100 or ge100."""
+        self.app.calendar.set_aato(gstin, band)
+
+    def reset_rules(self):
+        """Rule switches and AATO bands back to the defaults of sandbox.calendar."""
+        self.app.calendar.reset()
+
+    def rules(self):
+        return self.app.calendar.listing(self.app.clock.today())
 
     def count_irns(self, seller_gstin=None):
         return self.app.store.count_invoices(seller_gstin)

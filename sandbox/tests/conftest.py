@@ -14,12 +14,14 @@ def sandbox():
 
 @pytest.fixture(autouse=True)
 def _reset_sandbox(request):
-    """Each test starts on real time and without faults (the sandbox itself is shared per module)."""
+    """Each test starts on real time, without faults, with the default rules and AATO bands (the sandbox
+    itself is shared per module)."""
     yield
     if "sandbox" in request.fixturenames:
         running = request.getfixturevalue("sandbox")
         running.clear_faults()
         running.reset_clock()
+        running.reset_rules()
 
 
 @pytest.fixture

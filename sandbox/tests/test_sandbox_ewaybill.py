@@ -6,7 +6,7 @@ from sandbox_helpers import BY_IRN, EWB, EWB_BY_IRN, codes, make_invoice
 
 from sandbox import master
 from sandbox.clock import parse_ist
-from sandbox.rules import pin_distance
+from sandbox.rules_ewb import pin_distance
 
 ROAD = {"TransMode": "1", "VehNo": "KA01AB1234", "VehType": "R"}
 
@@ -103,15 +103,17 @@ def test_blocked_recipient(nic, today):
     assert codes(nic.ewaybill(irn, **ROAD)) == ["4015"]
 
 
-def test_ship_to_of_a_b2b_irn_cannot_be_overridden(nic, today):
+def test_ship_to_of_a_b2b_irn_cannot_be_overridden(sandbox, nic, today):
+    # part of the held 2026 ship-to change set (§4.2 row 4): only with the rule switched on
+    sandbox.set_rules(ship_to_gstin=True)
     warehouse = {"Gstin": master.BUYER_MH["gstin"], "LglNm": master.BUYER_MH["legal_name"],
                  "Addr1": "Warehouse 4", "Loc": "Bhiwandi", "Pin": 421302, "Stcd": "27"}
-    irn = nic.generated(make_invoice(today, ship=warehouse))["Irn"]
+    irn = nic.generated(make_invoice(today, buyer=master.BUYER_TN, ship=warehouse))["Irn"]  # bill TN, ship MH
     elsewhere = dict(warehouse, Addr1="Other place", Loc="Nagpur", Pin=440001)
     envelope = nic.ewaybill(irn, ShipDtls=elsewhere, **ROAD)
     assert codes(envelope) == ["4001"] and "cannot be changed" in envelope["ErrorDetails"][0]["ErrorMessage"]
     no_gstin = {key: value for key, value in warehouse.items() if key != "Gstin"}
-    assert codes(nic.ewaybill(irn, ShipDtls=no_gstin, **ROAD)) == ["4001"]
+    assert codes(nic.ewaybill(irn, ExpShipDtls=no_gstin, **ROAD)) == ["5001"]
     data = nic.data(nic.ewaybill(irn, ShipDtls=warehouse, **ROAD))  # the same ship-to is fine
     # distance runs to the kept ship-to (Bhiwandi), not to the buyer's address
     assert data["Remarks"] == f"Pin-Pin calc distance: {pin_distance(560058, 421302)}KM"

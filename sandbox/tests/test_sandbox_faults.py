@@ -8,7 +8,7 @@ from sandbox_helpers import BY_DOC, GSTIN, SYNC, Nic, codes, make_invoice
 from irp import crypto
 from sandbox import master
 from sandbox.faults import Fault, FaultBox, FaultError
-from sandbox.server import _is_loopback
+from sandbox.control import is_loopback as _is_loopback
 from sandbox.testing import RunningSandbox
 
 
