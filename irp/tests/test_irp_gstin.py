@@ -142,3 +142,73 @@ def test_nic_sandbox_test_gstins_in_genuine_tokens_fail_the_check():
     assert set(NIC_SANDBOX) <= sellers
     for value in NIC_SANDBOX:
         assert not gstin.has_valid_check_digit(value)
+
+
+# --- forms (GSTN API-portal patterns, as india-compliance's GSTIN_FORMATS and Odoo's check_vat_in) -----------
+
+def _complete(first14):
+    return first14 + gstin.check_char(first14)
+
+
+FORMS = [
+    ("27AAPFU0939F1ZV", "regular"),
+    ("07DELD12345A1Z", "regular"),             # TAN-based government department form
+    ("29AABCF1234A1C", "tcs"),
+    ("27AAICA3918J1C", "tcs"),
+    ("29BLRA12345B1D", "tds"),                 # TAN-based tax deductor
+    ("27AAPFU0939F1D", "tds"),                 # PAN-based tax deductor
+    ("0717UNO00157UN", "uin"),                 # UN body
+    ("0717USA00001ON", "uin"),                 # other notified person
+    ("2717USA12345NR", "nrtp"),
+    ("9917USA29001OS", "oidar"),
+]
+
+
+@pytest.mark.parametrize("first, kind", FORMS)
+def test_every_form_is_recognised_and_accepted_with_its_check_character(first, kind):
+    value = first if len(first) == 15 else _complete(first.strip())
+    assert gstin.gstin_kind(value) == kind
+    assert gstin.validate_gstin(value) is None
+    assert gstin.validate_gstin(value, kinds=(kind,)) is None
+    wrong = value[:14] + gstin.ALPHABET[(gstin.ALPHABET.index(value[14]) + 1) % 36]
+    assert "mistyped" in gstin.validate_gstin(wrong)
+
+
+def test_published_special_form_gstins_carry_the_check_character():
+    # an OIDAR registration printed on a foreign cloud provider's invoices, and another OIDAR number
+    for value in ("9917USA29005OS9", "9924USA29003OSI"):
+        assert gstin.gstin_kind(value) == "oidar" and gstin.validate_gstin(value) is None
+
+
+@pytest.mark.parametrize("value", NIC_SANDBOX)
+def test_nic_sandbox_gstins_are_of_no_known_form_but_pass_when_relaxed(value):
+    assert gstin.gstin_kind(value) == "unknown"
+    assert gstin.validate_gstin(value, require_check_digit=False) is None
+
+
+def test_kinds_restricts_the_form():
+    reason = gstin.validate_gstin("27AAPFU0939F1ZV", kinds=("tcs",))
+    assert reason and "TCS" in reason and "regular" in reason
+    assert gstin.gstin_kind(None) == "unknown" and gstin.gstin_kind("URP") == "unknown"
+    assert gstin.gstin_kind("27aapfu0939f1zv") == "regular"
+
+
+def test_stdnum_and_the_hand_computation_agree_on_every_form():
+    pytest.importorskip("stdnum.luhn")
+    rng = random.Random(20261203)
+    for first, _kind in FORMS:
+        first14 = first[:14]
+        assert gstin.check_char(first14) == gstin._check_char_by_hand(first14)
+    for _ in range(2000):
+        first14 = "".join(rng.choice(gstin.ALPHABET) for _ in range(14))
+        assert gstin.check_char(first14) == gstin._check_char_by_hand(first14), first14
+
+
+def test_stdnum_gstin_module_refuses_valid_special_forms():
+    """Why stdnum.in_.gstin.validate is not used as a whole: it refuses valid special forms."""
+    stdnum_gstin = pytest.importorskip("stdnum.in_.gstin")
+    assert stdnum_gstin.is_valid("27AAPFU0939F1ZV")
+    for first in ("29AABCF1234A1C", "9917USA29001OS", "0717UNO00157UN", "2717USA12345NR", "38AAPFU0939F1Z"):
+        value = _complete(first)
+        assert gstin.validate_gstin(value) is None
+        assert not stdnum_gstin.is_valid(value), value
