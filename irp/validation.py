@@ -8,8 +8,8 @@ Nothing here talks to the network; masters that live at the IRP (HSN codes, taxp
 types) are passed in as optional callables.
 
 Rules and codes follow nic-irp-api.md §7 (schema, §7.13 business validations),
-§8 (codes), §9 (cancel, e-way bill by IRN), §14 (ship-to GSTIN from 01/08/2026)
-and §15 (GSTIN check character). The rules live in validation_schema (schema),
+§8 (codes), §9 (cancel, e-way bill by IRN) and §15 (GSTIN check character); the dated
+rules (30-day limit, HSN digits, ship-to GSTIN...) come from rules_calendar. The rules live in validation_schema (schema),
 validation_document (document, parties, totals, e-way bill details) and
 validation_items (items); the English words in validation_problems.
 """
@@ -17,9 +17,10 @@ import json
 import re
 from pathlib import Path
 
-from . import masters
+from . import masters, rules_calendar
+from .validation_calendar import check_ewaybill_calendar, check_invoice_calendar, ewb_requested
 from .validation_document import (
-    EINVOICING_START, IST, SHIP_TO_GSTIN_CODE, SHIP_TO_GSTIN_MANDATORY_FROM, TOTAL_TOLERANCE, URP,
+    EINVOICING_START, IST, TOTAL_TOLERANCE, URP,
     VEHICLE_NUMBER_PATTERN, InvoiceContext, Report, block, check_address, check_addresses, check_distance,
     check_document, check_export, check_gstin, check_invoice_ewb, check_parties, check_supply_type, check_totals,
     check_transport_common, gstin_problem, judging_date, pin, state, text,
@@ -34,16 +35,14 @@ from .validation_schema import (
 )
 
 __all__ = [
-    "EINVOICING_START", "EWAYBILL_SCHEMA", "EWB_SHIP_TO_CODE", "FIELD_LABELS", "INVOICE_SCHEMA", "IST",
-    "ITEM_TOLERANCE", "LOCAL_CODE", "SCHEMA_CODE", "SCHEMA_DIR", "SECTION_NAMES", "SHIP_TO_GSTIN_CODE",
-    "SHIP_TO_GSTIN_MANDATORY_FROM", "TAX_SPLIT_TOLERANCE", "TEMPLATES", "TOTAL_TOLERANCE", "URP",
+    "EINVOICING_START", "EWAYBILL_SCHEMA", "FIELD_LABELS", "INVOICE_SCHEMA", "IST",
+    "ITEM_TOLERANCE", "LOCAL_CODE", "SCHEMA_CODE", "SCHEMA_DIR", "SECTION_NAMES",
+    "TAX_SPLIT_TOLERANCE", "TEMPLATES", "TOTAL_TOLERANCE", "URP",
     "VEHICLE_NUMBER_PATTERN", "Problem", "field_words", "format_path", "gstin_problem", "hsn_master", "item_index",
     "load_hsn_master", "load_schema", "normalise_keys", "path_parts", "validate_cancel", "validate_ewaybill",
     "validate_ewaybill_cancel", "validate_invoice", "where_words",
 ]
 
-# In an e-way bill request NIC would answer with its generic 4001 "error creating e-way bill" (as our sandbox does).
-EWB_SHIP_TO_CODE = "4001"
 IRN_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 FREE_TEXT_PATTERN = re.compile(r'^[^"\\]*$')
 
@@ -51,7 +50,7 @@ FREE_TEXT_PATTERN = re.compile(r'^[^"\\]*$')
 # --- invoice -----------------------------------------------------------------------------------
 
 def validate_invoice(payload, *, today=None, hsn_known=None, require_check_digit=True,
-                     session_gstin=None, taxpayer_type=None):
+                     session_gstin=None, taxpayer_type=None, calendar=None, aato_band=None):
     """Every problem of a Generate IRN payload (NIC schema 1.1 + the IRP's business rules),
     plus 'total_zero' (ours: a document worth nothing should not be registered).
 
@@ -63,6 +62,9 @@ def validate_invoice(payload, *, today=None, hsn_known=None, require_check_digit
         e-commerce operator (2169).
     taxpayer_type: optional callable(gstin) -> TxpType ('REG', 'SEZ', ...) or None when unknown,
         for the SEZ rules (2231, 2246, 2247).
+    calendar: the dated rules as the company applies them (rules_calendar.Calendar; default: the
+        rules in force, those on hold off); aato_band: the seller's turnover band (rules_calendar.
+        AATO_BANDS) or None when unknown (the rules that depend on it are then not applied).
     """
     if not isinstance(payload, dict):
         return [Problem("", SCHEMA_CODE, "payload_not_object", {"document": "invoice",
@@ -79,12 +81,13 @@ def validate_invoice(payload, *, today=None, hsn_known=None, require_check_digit
     check_totals(report, context)
     check_export(report, context)
     check_invoice_ewb(report, context, require_check_digit)
+    check_invoice_calendar(report, context, calendar or rules_calendar.DEFAULT, aato_band, ewb_requested(payload))
     return problems + report.problems
 
 
 # --- e-way bill by IRN -------------------------------------------------------------------------
 
-def validate_ewaybill(payload, *, invoice=None, today=None, require_check_digit=True):
+def validate_ewaybill(payload, *, invoice=None, today=None, require_check_digit=True, calendar=None):
     """Every problem of a Generate e-way bill by IRN payload (§9.2).
 
     invoice: the Generate IRN payload of the e-invoice, when known, for the rules that compare
@@ -130,11 +133,7 @@ def validate_ewaybill(payload, *, invoice=None, today=None, require_check_digit=
         if pin(ship.get("Pin")) == masters.FOREIGN_PIN:
             report.add("ExpShipDtls.Pin", "4033", "address_foreign_pin")
         ship_gstin = text(ship.get("Gstin"))
-        # The e-way bill is a document of its own, dated the day it is generated.
-        if not ship_gstin and today >= SHIP_TO_GSTIN_MANDATORY_FROM:
-            report.add("ExpShipDtls.Gstin", EWB_SHIP_TO_CODE, "ewb_ship_to_gstin_required",
-                       start=SHIP_TO_GSTIN_MANDATORY_FROM.strftime("%d/%m/%Y"))
-        elif ship_gstin and ship_gstin != URP:
+        if ship_gstin and ship_gstin != URP:
             check_gstin(report, "ExpShipDtls.Gstin", ship_gstin, require_check_digit)
     if dispatch:
         check_address(report, "DispDtls", dispatch, "2200")
@@ -144,6 +143,8 @@ def validate_ewaybill(payload, *, invoice=None, today=None, require_check_digit=
             report.add("DispDtls.Pin", "4036", "address_foreign_pin")
     if ctx is not None:
         _check_ewaybill_against_invoice(report, payload, ctx, ship, dispatch)
+    # The e-way bill is a document of its own, judged on the day it is generated.
+    check_ewaybill_calendar(report, payload, ship, ctx, calendar or rules_calendar.DEFAULT, today)
     return problems + report.problems
 
 
@@ -155,12 +156,6 @@ def _check_ewaybill_against_invoice(report, payload, ctx, ship, dispatch):
     kept_ship = ctx.ship
     if ctx.is_export and not ship and (not kept_ship or pin(kept_ship.get("Pin")) == masters.FOREIGN_PIN):
         report.add("ExpShipDtls", "4031", "export_ewb_needs_ship_to")
-    if ship and kept_ship and (ctx.supply_type == "B2B" or ctx.is_sez) and ctx.today >= SHIP_TO_GSTIN_MANDATORY_FROM:
-        changed = [key for key in ("Gstin", "Addr1", "Loc", "Pin", "Stcd")
-                   if key in ship and str(ship[key]).strip().upper() != str(kept_ship.get(key, "")).strip().upper()]
-        if changed:
-            report.add("ExpShipDtls", EWB_SHIP_TO_CODE, "ship_to_locked", supply_type=ctx.supply_type,
-                       fields=", ".join(changed))
     from_pin = pin((dispatch or ctx.dispatch or ctx.seller).get("Pin"))
     to_pin = pin((ship or ctx.ship or ctx.buyer).get("Pin"))
     check_distance(report, "Distance", payload.get("Distance"), from_pin, to_pin)

@@ -11,13 +11,10 @@ from .validation_problems import LOCAL_CODE, Problem
 
 IST = ist.IST
 EINVOICING_START = date(2020, 10, 1)
-SHIP_TO_GSTIN_MANDATORY_FROM = date(2026, 8, 1)  # §14, GSTN advisory of 17/06/2026
 TOTAL_TOLERANCE = 1.0  # the IRP accepts ±1 on invoice totals (2189)
 ZERO = 0.005  # below half a paisa an amount is 0
 URP = "URP"
 
-# NIC publishes no code for the §14 ship-to GSTIN rule; 2214 is its "GSTIN required for {0}".
-SHIP_TO_GSTIN_CODE = "2214"
 DATE_SHAPE = re.compile(r"^[0-3][0-9]/[0-1][0-9]/20[1-2][0-9]$")  # the schema's; calendar validity is a rule
 
 # Vehicle number formats accepted by the e-way bill system (IRP general master).
@@ -298,10 +295,6 @@ def check_addresses(report, ctx):
         report.add("BuyerDtls.Pos", "2243", "pos_invalid", pos=ctx.buyer.get("Pos"))
     if "Pin" not in ctx.buyer and ctx.buyer:
         report.add("BuyerDtls.Pin", "2244", "buyer_pin_missing")
-    if ctx.ship is not None and ctx.doc_date and ctx.doc_date >= SHIP_TO_GSTIN_MANDATORY_FROM \
-            and not text(ctx.ship.get("Gstin")):
-        report.add("ShipDtls.Gstin", SHIP_TO_GSTIN_CODE, "ship_to_gstin_required",
-                   start=_dmy(SHIP_TO_GSTIN_MANDATORY_FROM))
 
 
 def check_address(report, section, address, state_code, foreign_ok=True):

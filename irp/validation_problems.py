@@ -285,8 +285,19 @@ TEMPLATES = {
     "state_code_invalid": "state code '%(state)s' is not a valid state code",
     "pos_invalid": "place of supply '%(pos)s' is not a valid state code",
     "buyer_pin_missing": "the PIN code is missing: it is mandatory (999999 for a foreign buyer)",
-    "ship_to_gstin_required": _SHIP_TO_GSTIN + "for documents dated on or after %(start)s",
-    "ewb_ship_to_gstin_required": _SHIP_TO_GSTIN + "in e-way bill requests from %(start)s",
+    "ship_to_gstin_required": _SHIP_TO_GSTIN + "when an e-way bill is made with or by the IRN (ship-to rule, in "
+                              "force from %(start)s when switched on)",
+    "ship_to_same_as_buyer": "the ship-to GSTIN %(gstin)s is the buyer's own: a delivery to the buyer's own place "
+                             "is a regular supply, so leave the ship-to GSTIN out or deliver to another party",
+    "ship_to_state_mismatch": "state code '%(state)s' does not match the state of the ship-to GSTIN %(gstin)s",
+    # dated rules (rules_calendar)
+    "reporting_limit_passed": "document date %(date)s is more than %(days)d days ago: the IRP took it only until "
+                              "%(last_day)s for a taxpayer of this turnover",
+    "hsn_digits_by_aato": "HSN code '%(hsn)s' must have at least %(digits)d digits for a taxpayer of this turnover "
+                          "(since %(start)s)",
+    "gst_rate_before_slab": "GST rate %(rate)g%% did not exist on %(date)s: the 40%% slab starts on %(start)s",
+    "ewb_document_too_old": "the invoice dated %(date)s is more than %(days)d days old: an e-way bill could be made "
+                            "for it only until %(last_day)s",
     "foreign_pin_required": "the address is outside India (state 96), so its PIN code must be 999999, not %(pin)d",
     "foreign_pin_in_india": "PIN code 999999 is only for places outside India, but the state is '%(state)s' "
                             "(%(state_name)s)",

@@ -309,8 +309,6 @@ RULES = [
     ("2195 e-commerce GSTIN not TCS", b2b_inter, _set("TranDtls.EcmGstin", BUYER_KA), "2195", "TranDtls.EcmGstin", {}),
     ("3030 buyer check digit", b2b_inter, _set("BuyerDtls.Gstin", BUYER_MH[:14] + "W"), "3030", "BuyerDtls.Gstin", {}),
     ("3030 ship-to check digit", export, _set("ShipDtls.Gstin", "33AADCS0472N1ZZ"), "3030", "ShipDtls.Gstin", {}),
-    ("2214 ship-to GSTIN from 01/08/2026", export, _set("ShipDtls.Gstin", DELETE), validation.SHIP_TO_GSTIN_CODE,
-     "ShipDtls.Gstin", {}),
     ("2252 e-way bill for a credit note", credit_note, _set("EwbDtls", {"Distance": 100, "TransMode": "1",
                                                                         "VehNo": "KA01AB1234", "VehType": "R"}),
      "2252", "EwbDtls", {}),
@@ -452,19 +450,6 @@ def test_igst_on_intra_state_supply():
         tax = item["CgstAmt"] + item["SgstAmt"]
         item.update(IgstAmt=round(tax, 2), CgstAmt=0, SgstAmt=0)
     with_totals(payload)
-    assert validate_invoice(payload, today=TODAY) == []
-
-
-def test_ship_to_gstin_rule_starts_on_1_august_2026():
-    payload = export()
-    del payload["ShipDtls"]["Gstin"]
-    payload["DocDtls"]["Dt"] = "31/07/2026"
-    assert validate_invoice(payload, today=TODAY) == []
-    payload["DocDtls"]["Dt"] = "01/08/2026"
-    problems = validate_invoice(payload, today=TODAY)
-    assert [(problem.code, problem.path) for problem in problems] == [("2214", "ShipDtls.Gstin")]
-    assert "URP" in problems[0].message and "01/08/2026" in problems[0].message
-    payload["ShipDtls"]["Gstin"] = "URP"
     assert validate_invoice(payload, today=TODAY) == []
 
 
@@ -695,11 +680,6 @@ EWB_RULES = [
                                                     "Stcd": "96"}), None, "4036", "DispDtls.Pin"),
     ("2178 dispatch PIN and state", ewaybill(DispDtls={"Nm": "Depot", "Addr1": "x", "Loc": "Pune", "Pin": 560001,
                                                        "Stcd": "27"}), None, "2178", "DispDtls.Pin"),
-    ("4001 ship-to GSTIN", ewaybill(ExpShipDtls={"Addr1": "Rajaji Salai", "Loc": "Chennai", "Pin": 600001,
-                                                 "Stcd": "33"}), export, "4001", "ExpShipDtls.Gstin"),
-    ("4001 ship-to changed after the IRN",
-     ewaybill(ExpShipDtls={"Gstin": BUYER_MH, "Addr1": "Gate 3, MIDC", "Loc": "Chakan", "Pin": 410501, "Stcd": "27"}),
-     lambda: _with_ship_to(b2b_inter()), "4001", "ExpShipDtls"),
 ]
 
 
@@ -721,18 +701,6 @@ def test_each_ewaybill_rule_reports_its_code(rule_id, payload, invoice, code, pa
     problem = next(problem for problem in problems if (problem.code, problem.path) == (code, path))
     if code != "schema":
         assert problem.message.endswith("(%s)" % code)
-
-
-def test_ewaybill_ship_to_gstin_rule_follows_the_date_of_the_request():
-    ship = {"Addr1": "Rajaji Salai", "Loc": "Chennai", "Pin": 600001, "Stcd": "33"}
-    invoice = export()
-    invoice["DocDtls"]["Dt"] = "30/07/2026"
-    before = validation.validate_ewaybill(ewaybill(ExpShipDtls=ship), invoice=invoice, today=date(2026, 7, 31))
-    assert before == []
-    after = validation.validate_ewaybill(ewaybill(ExpShipDtls=ship), invoice=invoice, today=TODAY)
-    assert [(problem.code, problem.path) for problem in after] == [("4001", "ExpShipDtls.Gstin")]
-    ship["Gstin"] = "URP"
-    assert validation.validate_ewaybill(ewaybill(ExpShipDtls=ship), invoice=invoice, today=TODAY) == []
 
 
 def test_ewaybill_may_repeat_the_ship_to_fixed_at_irn_generation():

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import test_irp_validation as base
+from test_irp_rules_calendar import calendar_problems
 from test_irp_validation import DELETE, TODAY, _set, _steps, b2b_inter, b2b_intra, line, with_totals
 
 from irp import validation
@@ -76,6 +77,7 @@ def _all_problems():
     yield from validation.validate_cancel("x", "1", "x" * 101)
     yield from validation.validate_cancel("x", "1", 'said "no"')
     yield from validation.validate_ewaybill_cancel("1", "9", "ok")
+    yield from calendar_problems()
     for value in ("", "29AAFCC9980M1Z", "29aafcc9980m1zr", "29AAFCC9980M1-R", "98AAFCC9980M1ZR", "29AAFCC9980M1ZS"):
         problem = validation.gstin_problem("BuyerDtls.Gstin", value)
         if problem:
