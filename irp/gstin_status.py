@@ -2,23 +2,38 @@
 
 Plain Python, no I/O. `GstinStatus` is what is kept about a GSTIN after Get GSTIN
 details / Sync GSTIN (nic-irp-api.md §5.4, §9.4); `judge` says, for one document
-date and one role of the GSTIN on the document, which facts stop the IRP from
-registering it (with the NIC code it would answer) and which are only worth a
+date and one role of the GSTIN on the document (buyer or ship-to), which facts stop
+the IRP from registering it (with the NIC code it answers) and which only deserve a
 warning. The words are in TEMPLATES (English, "%(name)s" style, like
 irp.validation_problems.TEMPLATES); the Odoo layer words the same keys itself.
 
-What the IRP does with the master record (§7.13, §8.3, sandbox/rules.py follows it):
-- Status ACT: accepted, unless the document date is before the registration date (3079).
-- Status CNL: the IRP checks the dates, not the status: accepted when the document
-  date lies within the registration period; refused when it is later than the
-  de-registration date (3074) or earlier than the registration date (3077), or when
-  either date is missing (3075 / 3078).
-- Any other status (INA inactive, PRO provisional...): refused, 3029 ("inactive or
-  cancelled"; NIC also lists 3076 "inactive", the sandbox answers 3029).
-- SUS suspended: see SUSPENDED_BLOCKS below.
-- BlkStatus B: the GSTIN is blocked from e-way bills for not filing returns (rule
-  138E); the IRN itself is still generated, the e-way bill is refused (4015 at the
-  IRP, 715-719 at the e-way bill system).
+What the IRP does with the master record of a party GSTIN (NIC's published error
+list, einvoice1.gst.gov.in/others/geterrorcodes: 3029, 3074-3079; sandbox/rules.py
+follows it). Ship-to GSTINs are checked like buyers' (india-compliance issue #3617:
+an inactive ship-to GSTIN got 3029 in August 2025).
+- Status ACT: accepted, unless the document date is before the registration date
+  (3079 "for active GSTINs the document date should not be earlier than
+  registration date").
+- Status CNL: the IRP checks the dates: refused when the document date is later
+  than the de-registration date (3074) or earlier than the registration date
+  (3077), or when either date is missing (3078 / 3075); a document dated within the
+  registration period is registered, so that is only a warning.
+- INA inactive, PRO provisional and any other status: refused with 3029 ("GSTIN is
+  inactive or cancelled", the code seen in a genuine envelope; NIC also lists 3076
+  "GSTIN - {0} is inactive").
+- SUS suspended: a warning (SUSPENDED_BLOCKS). No IRP code names suspension; 3029
+  speaks of inactive or cancelled GSTINs; rule 21A(3) forbids the suspended person
+  to make taxable supplies, not to receive them; and the e-way bill system
+  announced (release notes, June 2021) that a suspended GSTIN may be the recipient
+  or transporter of an e-way bill, only not its generator.
+- BlkStatus B: blocked from e-way bills for returns not filed (rule 138E). Since
+  CBIC notification 15/2021-Central Tax (18 May 2021) rule 138E restricts only
+  "any outward movement of goods of a registered person": a blocked BUYER or
+  SHIP-TO no longer stops an e-way bill; only the supplier's block does. So for
+  the roles judged here it is a warning, with or without an e-way bill
+  (RECIPIENT_BLOCK_STOPS_EWAYBILL switches back to the pre-2021 rule, where it
+  blocks when an e-way bill goes with the document, answered 4015).
+- An empty or unknown status in the record is not judged.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -46,9 +61,13 @@ BLK_STATUS_LABELS = {
     UNBLOCKED: "Not blocked",
 }
 
-# NIC TxpType codes of the IRP master (Get GSTIN details). REG is what every
-# published sample shows; the others are the GST common portal's taxpayer types
-# under the codes the IRP/EWB masters use (see the module's report for sources).
+# NIC TxpType codes of the IRP master (Get GSTIN details). Confirmed: REG (every
+# published response: NIC-format samples of MasterGST, Masters India and
+# india-compliance's test fixture), SED (IRP error 2300 "Supplier GSTIN should be
+# of type Regular or SED", india-compliance issue #3498) and SEZ (the IRP tells SEZ
+# recipients apart, 2246/2247, and refuses SEZ suppliers, 2231). NIC publishes no
+# list of the others; they are the GST portal's registration types under the
+# codes GSPs show, kept so that a label can be shown when they appear.
 TAXPAYER_TYPES = {
     "REG": "Regular",
     "COM": "Composition",
@@ -65,7 +84,6 @@ TAXPAYER_TYPES = {
     "OID": "OIDAR",
     "OIDAR": "OIDAR",
     "CAS": "Casual taxable person",
-    "GDI": "Government department (TDS)",
 }
 
 # Odoo 18 l10n_in `l10n_in_gst_treatment` that fits a taxpayer type, where it is certain.
@@ -84,14 +102,13 @@ _TREATMENTS = {
 ROLE_PATHS = {
     "buyer": "BuyerDtls.Gstin",
     "ship_to": "ShipDtls.Gstin",
-    "seller": "SellerDtls.Gstin",
-    "dispatch": "DispDtls.Gstin",
 }
-ROLE_LABELS = {"buyer": "buyer", "ship_to": "ship-to", "seller": "seller", "dispatch": "dispatch-from"}
+ROLE_LABELS = {"buyer": "buyer", "ship_to": "ship-to"}
 
-# Whether the IRP refuses a document whose buyer is suspended (rule 21A). Decided in
-# the module docstring / report: False = warning only.
+# A suspended buyer / ship-to: warning only (see the module docstring).
 SUSPENDED_BLOCKS = False
+# A buyer / ship-to blocked for e-way bills: warning only since notification 15/2021-CT.
+RECIPIENT_BLOCK_STOPS_EWAYBILL = False
 
 
 def _to_date(value):
@@ -175,49 +192,49 @@ def _problem(status, role, code, key, **params):
 def judge(status, *, doc_date, role, with_ewaybill):
     """(problems that stop sending, warnings) for a document dated doc_date.
 
-    role: 'buyer' or 'ship_to' (also 'seller', 'dispatch'); with_ewaybill: an e-way
-    bill goes with the IRN (EwbDtls) or is about to be made by IRN.
+    role: 'buyer' or 'ship_to'; with_ewaybill: an e-way bill goes with the IRN
+    (EwbDtls) or is to be made by IRN for this document.
     """
     if role not in ROLE_PATHS:
         raise ValueError("role must be one of %s, not %r" % (", ".join(ROLE_PATHS), role))
     blocking, warnings = [], []
+    code = (status.status or "").strip().upper()
     registered, deregistered = status.registered_on, status.deregistered_on
     label = status.status_label
+    dated = doc_date is not None
 
-    if status.status == CANCELLED:
+    if code == CANCELLED:
         if registered is None:
             blocking.append(_problem(status, role, "3078", "gstin_cancelled", status_label=label,
                                      deregistered_on=deregistered))
         elif deregistered is None:
             blocking.append(_problem(status, role, "3075", "gstin_cancelled", status_label=label,
                                      deregistered_on=None))
-        elif doc_date > deregistered:
+        elif dated and doc_date > deregistered:
             blocking.append(_problem(status, role, "3074", "gstin_deregistered_before", doc_date=doc_date,
                                      deregistered_on=deregistered))
-        elif doc_date < registered:
+        elif dated and doc_date < registered:
             blocking.append(_problem(status, role, "3077", "gstin_not_yet_registered", doc_date=doc_date,
                                      registered_on=registered))
-        else:
-            # dated within the registration period: the IRP registers it
+        else:  # dated within the registration period: the IRP registers it
             warnings.append(_problem(status, role, LOCAL_CODE, "gstin_cancelled", status_label=label,
                                      deregistered_on=deregistered))
-    elif status.status == SUSPENDED:
-        problem = _problem(status, role, "3029" if SUSPENDED_BLOCKS else LOCAL_CODE, "gstin_suspended",
-                           status_label=label)
-        (blocking if SUSPENDED_BLOCKS else warnings).append(problem)
-    elif status.status != ACTIVE:
-        blocking.append(_problem(status, role, "3029", "gstin_inactive", status_label=label))
-
-    if status.status != CANCELLED:
-        if registered and doc_date < registered:
+    elif code in (ACTIVE, SUSPENDED):
+        if code == SUSPENDED:
+            problem = _problem(status, role, "3029" if SUSPENDED_BLOCKS else LOCAL_CODE, "gstin_suspended",
+                               status_label=label)
+            (blocking if SUSPENDED_BLOCKS else warnings).append(problem)
+        if dated and registered and doc_date < registered:
             blocking.append(_problem(status, role, "3079", "gstin_not_yet_registered", doc_date=doc_date,
                                      registered_on=registered))
+    elif code:  # INA, PRO, anything else the portal may say
+        blocking.append(_problem(status, role, "3029", "gstin_inactive", status_label=label))
 
     if status.is_blocked:
-        if with_ewaybill:
-            blocking.append(_problem(status, role, "4015", "gstin_blocked", with_ewaybill=True))
-        else:
-            warnings.append(_problem(status, role, LOCAL_CODE, "gstin_blocked", with_ewaybill=False))
+        stops = with_ewaybill and RECIPIENT_BLOCK_STOPS_EWAYBILL
+        problem = _problem(status, role, "4015" if stops else LOCAL_CODE, "gstin_blocked",
+                           with_ewaybill=bool(with_ewaybill))
+        (blocking if stops else warnings).append(problem)
     return blocking, warnings
 
 
@@ -242,14 +259,13 @@ def treatment_warning(status, treatment):
 
 
 TEMPLATES = {
-    "gstin_cancelled": "the %(role_label)s GSTIN %(gstin)s is %(status_label)s on the GST portal "
-                       "(checked on %(checked_on)s; de-registered on %(deregistered_on)s)",
+    "gstin_cancelled": "the %(role_label)s GSTIN %(gstin)s is cancelled on the GST portal (checked on %(checked_on)s)",
     "gstin_inactive": "the %(role_label)s GSTIN %(gstin)s is %(status_label)s on the GST portal "
                       "(checked on %(checked_on)s): the IRP refuses documents for it",
-    "gstin_suspended": "the %(role_label)s GSTIN %(gstin)s is %(status_label)s on the GST portal "
+    "gstin_suspended": "the %(role_label)s GSTIN %(gstin)s is suspended on the GST portal "
                        "(checked on %(checked_on)s)",
-    "gstin_blocked": "the %(role_label)s GSTIN %(gstin)s is blocked from e-way bills for not filing its "
-                     "returns (checked on %(checked_on)s): the e-way bill will be refused",
+    "gstin_blocked": "the %(role_label)s GSTIN %(gstin)s is blocked for e-way bills because its returns are not "
+                     "filed (checked on %(checked_on)s)",
     "gstin_not_yet_registered": "the document date %(doc_date)s is before the registration of the "
                                 "%(role_label)s GSTIN %(gstin)s on %(registered_on)s",
     "gstin_deregistered_before": "the document date %(doc_date)s is after the de-registration of the "
