@@ -184,6 +184,19 @@ def parse_cli_pair(text, what):
     return name.strip(), value.strip()
 
 
-__all__ = ["RULES", "BANDS", "DEFAULT_BAND", "DEFAULT_AATO", "Calendar", "CalendarError", "Rule",
-           "reporting_limit_applies", "reporting_too_late", "reporting_limit_errors", "min_hsn_digits", "ewb_doc_too_old",
-           "parse_switch", "parse_cli_pair"]
+__all__ = [
+    "BANDS",
+    "DEFAULT_AATO",
+    "DEFAULT_BAND",
+    "RULES",
+    "Calendar",
+    "CalendarError",
+    "Rule",
+    "ewb_doc_too_old",
+    "min_hsn_digits",
+    "parse_cli_pair",
+    "parse_switch",
+    "reporting_limit_applies",
+    "reporting_limit_errors",
+    "reporting_too_late",
+]

@@ -28,7 +28,7 @@ def _json_body(request):
 def _object(request):
     body = _json_body(request)
     if not isinstance(body, dict):
-        raise ValueError("expected a JSON object")
+        raise TypeError("expected a JSON object")
     return body
 
 

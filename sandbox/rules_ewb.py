@@ -4,14 +4,31 @@ GSTIN rule of 2026 (nic-rules-2025-26.md §4) for e-way bills made with or by IR
 
 Split from rules.py (the invoice rules), whose schema pieces and helpers it uses.
 """
-import re
-
 import math
+import re
 from datetime import datetime, timedelta
 
 from .calendar import ewb_doc_too_old
-from .rules import (DATE, EXPORT, FOREIGN_PIN, FOREIGN_STATE, GSTIN, GSTIN_OR_URP, INVOICE, PIN, SEZ, STATE, Number,
-                    Obj, Text, _address, _normalise, _state, is_service, parse_date)
+from .rules import (
+    DATE,
+    EXPORT,
+    FOREIGN_PIN,
+    FOREIGN_STATE,
+    GSTIN,
+    GSTIN_OR_URP,
+    INVOICE,
+    PIN,
+    SEZ,
+    STATE,
+    Number,
+    Obj,
+    Text,
+    _address,
+    _normalise,
+    _state,
+    is_service,
+    parse_date,
+)
 
 SHIP_TO = "ship_to_gstin"
 # NIC has published no code for changing a kept ship-to at EWB time: the generic "error creating e-way bill".
