@@ -2,9 +2,17 @@
 GSTIN "common portal" of fictitious taxpayers, and a small HSN/SAC master.
 
 Every GSTIN below is made up (no real PAN behind it) but carries a valid
-check character (irp.gstin.check_char), so a strict client accepts it. Some are
-cancelled, inactive or blocked so that the error paths can be exercised, and
-one is known to the portal but not yet to the IRP master (3028 until synced).
+check character (irp.gstin.check_char), so a strict client accepts it; names are
+fictitious, PIN codes are real ones of the taxpayer's state. Some are cancelled,
+inactive, suspended or blocked so that the error paths can be exercised, one is
+known to the portal but not yet to the IRP master (3028 until synced), and every
+registration type NIC reports (TxpType) has one: regular, composition, SEZ unit
+and developer, ISD, TDS, TCS, UIN, non-resident and OIDAR.
+
+Get GSTIN details answers as NIC does (nic-irp-api.md §5.4, and the NIC-format
+samples published by MasterGST, Masters India and india-compliance): StateCode and
+AddrPncd are numbers, DtReg/DtDReg 'yyyy-MM-dd' or null, BlkStatus 'U'/'B',
+Status ACT/CNL/INA/SUS/PRO, TxpType a short code (REG, COM, SEZ, SED...).
 """
 import json
 
@@ -29,9 +37,9 @@ def _taxpayer(gstin, legal_name, trade_name, bno, bnm, street, loc, pin, *, flno
         raise ValueError(f"seed GSTIN {gstin} has a wrong check character")
     return {
         "gstin": gstin,
-        "status": status,            # ACT / CNL / INA
+        "status": status,            # ACT / CNL / INA / SUS / PRO
         "blk_status": blk_status,    # B: blocked for e-way bills (returns not filed), U: unblocked
-        "txp_type": txp_type,        # REG, SEZ, TCS, ...
+        "txp_type": txp_type,        # REG, COM, SEZ, SED, ISD, TDS, TCS, UN, NRT, OID
         "legal_name": legal_name,
         "trade_name": trade_name,
         "state_code": gstin[:2],
@@ -77,8 +85,39 @@ ECOM_TCS = _taxpayer("29AAMCE7766U1CH", "Evergreen Demo Marketplace Private Limi
 TRANSPORTER = _taxpayer("29AANCT3399V1ZR", "Nandi Demo Logistics Private Limited", "Nandi Logistics",
                         "6", "", "Hosur Road", "Bengaluru", 560068)
 
+# Every other status and registration type (issue 9: GSTINs checked before sending).
+BUYER_SUSPENDED = _taxpayer("32AAPCM5566W1ZA", "Malabar Demo Spices Private Limited", "Malabar Spices",
+                            "17", "", "Banerji Road", "Kochi", 682018, status="SUS", dt_reg="2019-04-01")
+BUYER_CANCELLED_RECENTLY = _taxpayer("24AAQCS7788X1ZM", "Surya Demo Diamonds", "Surya Diamonds",
+                                     "5", "Ratna Complex", "Varachha Road", "Surat", 395006,
+                                     status="CNL", dt_reg="2017-07-01", dt_dreg="2026-11-15")
+BUYER_CANCELLED_UNDATED = _taxpayer("23AARCA2244Y1ZU", "Ahilya Demo Handlooms", "Ahilya Handlooms",
+                                    "33", "", "MG Road", "Indore", 452001, status="CNL", dt_dreg=None)
+BUYER_NEW = _taxpayer("19AASCH6677Z1ZO", "Hooghly Demo Jute Mills Private Limited", "Hooghly Jute",
+                      "9", "", "Strand Road", "Kolkata", 700001, dt_reg="2026-10-01")
+BUYER_COMPOSITION = _taxpayer("08AATCJ1357A1ZK", "Jantar Demo Handicrafts", "Jantar Handicrafts",
+                              "12", "", "Johari Bazar", "Jaipur", 302003, txp_type="COM")
+BUYER_SEZ_DEVELOPER = _taxpayer("36AAUCD2468B1ZI", "Deccan Demo Infra SEZ Developers Private Limited",
+                                "Deccan SEZ Developers", "Plot 1", "Deccan Knowledge Park", "HITEC City",
+                                "Hyderabad", 500081, txp_type="SED")
+BUYER_ISD = _taxpayer("06AAVCG9753C1Z5", "Gurgaon Demo Services Private Limited (ISD)", "Gurgaon Services",
+                      "Tower B", "Cyber Park", "DLF Cyber City", "Gurugram", 122002, txp_type="ISD")
+BUYER_TDS = _taxpayer("09LKND01234E1DI", "Office of the Demo Public Works Division, Lucknow",
+                      "Demo Public Works Division", "4", "Nirman Bhawan", "Vidhan Sabha Marg", "Lucknow",
+                      226001, txp_type="TDS", dt_reg="2018-10-01")
+BUYER_UIN = _taxpayer("0717UNO00157UNO", "Demo International Relief Organisation", "Demo Relief Organisation",
+                      "55", "", "Lodhi Estate", "New Delhi", 110003, txp_type="UN", dt_reg="2017-08-01")
+BUYER_NRTP = _taxpayer("3325DEU00011NR7", "Rheinland Demo Maschinen GmbH", "Rheinland Maschinen",
+                       "Hall 2", "Chennai Trade Centre", "Mount Poonamallee Road", "Chennai", 600089,
+                       txp_type="NRT", dt_reg="2026-09-01")
+SUPPLIER_OIDAR = _taxpayer("9917USA29001OSH", "Pacific Demo Cloud Services Inc", "Pacific Cloud",
+                           "100", "", "Market Street", "San Francisco", 999999, txp_type="OID",
+                           dt_reg="2017-10-01")
+
 TAXPAYERS = [SELLER_KA, SELLER_MH, BUYER_KA, BUYER_MH, BUYER_TN, BUYER_SEZ_TN, BUYER_CANCELLED, BUYER_INACTIVE,
-             BUYER_BLOCKED, BUYER_NOT_IN_MASTER, ECOM_TCS, TRANSPORTER]
+             BUYER_BLOCKED, BUYER_NOT_IN_MASTER, ECOM_TCS, TRANSPORTER,
+             BUYER_SUSPENDED, BUYER_CANCELLED_RECENTLY, BUYER_CANCELLED_UNDATED, BUYER_NEW, BUYER_COMPOSITION,
+             BUYER_SEZ_DEVELOPER, BUYER_ISD, BUYER_TDS, BUYER_UIN, BUYER_NRTP, SUPPLIER_OIDAR]
 PORTAL = {taxpayer["gstin"]: taxpayer for taxpayer in TAXPAYERS}
 
 USERS = [
