@@ -6,6 +6,7 @@ from . import account_move_payload
 from . import account_move_preflight
 from . import account_move
 from . import account_move_irp
+from . import account_move_dated_rules
 from . import account_move_pdf
 from . import account_move_send
 from . import account_journal

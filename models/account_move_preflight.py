@@ -146,7 +146,9 @@ class AccountMove(models.Model):
         # The IRP's own schema and business rules (and ours, e.g. no zero-value document), on the payload itself.
         today = ist.today()
         for problem in validation.validate_invoice(payload, today=today, require_check_digit=strict,
-                                                   hsn_known=self._l10n_in_einv_hsn_master()):
+                                                   hsn_known=self._l10n_in_einv_hsn_master(),
+                                                   calendar=company._l10n_in_einv_calendar(),
+                                                   aato_band=company.l10n_in_einv_aato_band or None):
             path = problem.path
             if any(path == done or path.startswith(done + ".") or path.startswith(done + "[") for done in covered):
                 continue

@@ -8,6 +8,8 @@ class ResConfigSettings(models.TransientModel):
     l10n_in_einv_enabled = fields.Boolean(related="company_id.l10n_in_einv_enabled", readonly=False)
     l10n_in_einv_sending_mode = fields.Selection(related="company_id.l10n_in_einv_sending_mode", readonly=False)
     l10n_in_einv_parallel_calls = fields.Integer(related="company_id.l10n_in_einv_parallel_calls", readonly=False)
+    l10n_in_einv_aato_band = fields.Selection(related="company_id.l10n_in_einv_aato_band", readonly=False)
+    l10n_in_einv_ship_to_rule = fields.Boolean(related="company_id.l10n_in_einv_ship_to_rule", readonly=False)
     l10n_in_einv_hsn_master_path = fields.Char(
         string="HSN master file", config_parameter="l10n_in_einvoice.hsn_master_path",
         help="Path, on the server, of the HSN/SAC master (JSON [{\"hsn_code\": ...}] or one code per line): "

@@ -152,9 +152,22 @@ PROBLEM_TEXTS = {
     "pos_invalid": _lt("the place of supply '%(pos)s' is not a valid state code"),
     "buyer_pin_missing": _lt("set the PIN code (ZIP)"),
     "ship_to_gstin_required": _lt("the consignee's GSTIN (or URP when the consignee is unregistered) is mandatory "
-                                  "for documents dated on or after %(start)s"),
-    "ewb_ship_to_gstin_required": _lt("the consignee's GSTIN (or URP when the consignee is unregistered) is "
-                                      "mandatory in e-way bill requests from %(start)s"),
+                                  "when an e-way bill is made with or by the IRN (ship-to rule, in force from "
+                                  "%(start)s when switched on in the settings)"),
+    "ship_to_same_as_buyer": _lt("the delivery address has the customer's own GSTIN %(gstin)s: a delivery to the "
+                                 "customer's own place is a regular supply; leave its GSTIN out or deliver to "
+                                 "another party"),
+    "ship_to_state_mismatch": _lt("the state '%(state)s' does not match the state of the delivery address's GSTIN "
+                                  "%(gstin)s"),
+    # dated rules (irp/rules_calendar.py)
+    "reporting_limit_passed": _lt("the invoice date %(date)s is more than %(days)d days ago: for a company of this "
+                                  "turnover the IRP took it only until %(last_day)s, and it can no longer get an IRN"),
+    "hsn_digits_by_aato": _lt("the HSN code '%(hsn)s' must have at least %(digits)d digits for a company of this "
+                              "turnover (since %(start)s): set the full code on the product and the line"),
+    "gst_rate_before_slab": _lt("the GST rate %(rate)g%% did not exist on %(date)s: the 40%% slab starts on "
+                                "%(start)s"),
+    "ewb_document_too_old": _lt("the invoice dated %(date)s is more than %(days)d days old: an e-way bill could be "
+                                "made for it only until %(last_day)s"),
     "foreign_pin_required": _lt("the address is outside India, so its PIN code must be 999999, not %(pin)d"),
     "foreign_pin_in_india": _lt("PIN code 999999 is only for addresses outside India, but the state is "
                                 "'%(state)s' (%(state_name)s)"),
