@@ -114,7 +114,8 @@ def test_active_dated_before_registration_blocks_with_3079():
     recent = status(reg=date(2026, 10, 1))
     blocking, _ = gs.judge(recent, doc_date=date(2026, 9, 30), role="buyer", with_ewaybill=False)
     assert keys(blocking) == [("gstin_not_yet_registered", "3079")]
-    assert blocking[0].params["registered_on"] == date(2026, 10, 1) and blocking[0].params["doc_date"] == date(2026, 9, 30)
+    params = blocking[0].params
+    assert params["registered_on"] == date(2026, 10, 1) and params["doc_date"] == date(2026, 9, 30)
     assert judged(recent, doc_date=date(2026, 10, 1)) == ([], [])
 
 
