@@ -1,11 +1,19 @@
-"""account.move -> NIC e-invoice request (schema 1.1) and applicability (the pre-flight is in account_move_preflight).
+"""account.move -> NIC e-invoice request (schema 1.1) and applicability (the parties are in
+account_move_payload_parties, the pre-flight in account_move_preflight).
 
 All amounts are in INR (the company currency), rounded to 2 decimals (quantities and
 unit prices to 3), and built so that the IRP's arithmetic checks hold exactly:
 item AssAmt = TotAmt - Discount, TotItemVal = sum of its parts, every ValDtls total =
-sum of the items, TotInvVal = the invoice total. Taxes are computed once per line with
-Odoo 18's base-line helpers and rounded against the move's own tax lines, so the
-payload agrees with the accounting to the paisa.
+sum of the items, TotInvVal = the invoice total in INR as Odoo shows it. Taxes are
+computed once per line with Odoo 18's base-line helpers and rounded against the move's
+own tax lines, so the payload agrees with the accounting to the paisa.
+
+Nil-rated, exempt and non-GST lines of a domestic supply are not items: NIC's e-invoice
+reports taxable and zero-rated supplies (it feeds GSTR-1's B2B tables, where a 0 % item
+would read as a taxable supply), so their value goes to ValDtls.OthChrg and TotInvVal
+still equals the invoice total; the pre-flight warns about it. To SEZ and abroad every
+GST supply is zero-rated (IGST Act s. 16), so nil-rated and exempt lines stay items at
+GstRt 0 there; non-GST lines never are.
 """
 import re
 from collections import defaultdict
@@ -15,7 +23,7 @@ from odoo import _, models
 from odoo.tools import float_round
 
 from ..irp import gstin as gstin_rules
-from ..irp import masters
+from ..irp import masters, texts
 
 
 URP = "URP"
@@ -45,6 +53,11 @@ PAID_TAGS = ("tax_tag_igst", "tax_tag_cgst", "tax_tag_sgst", "tax_tag_cess", "ta
 GST_BASE_TAGS = ("tax_tag_base_igst", "tax_tag_base_cgst", "tax_tag_base_sgst", "tax_tag_base_cess",
                  "tax_tag_zero_rated", "tax_tag_base_igst_rc", "tax_tag_base_cgst_rc", "tax_tag_base_sgst_rc")
 NON_GST_BASE_TAGS = ("tax_tag_exempt", "tax_tag_nil_rated", "tax_tag_non_gst_supplies")
+NIL_EXEMPT_TAGS = ("tax_tag_exempt", "tax_tag_nil_rated")
+NON_GST_TAGS = ("tax_tag_non_gst_supplies",)
+# Supply types where IGST may be stated but borne by the supplier (Odoo's 'SEZ/export'
+# taxes): TotInvVal is then the invoice total without it, as Odoo's l10n_in_edi sends it.
+SUPPLIER_BORNE_IGST_SUPPLY_TYPES = ("SEZWP", "EXPWP")
 
 # Item amounts moved together when a negative line is set off against positive ones.
 # "Uncollected" is the tax stated on the item but not charged to the buyer (reverse
@@ -69,11 +82,12 @@ def _r3(value):
 
 def _text(value, max_length=None):
     """Free text (names, addresses, descriptions) as NIC accepts it: one line, no double quote,
-    no backslash, at most max_length characters. NIC refuses those characters in every free-text
-    field, so a 1/2" pipe is described as 1/2' rather than refused. Identifiers (GSTIN, HSN, PIN,
-    document and shipping bill numbers) never go through here: they are sent as entered."""
-    text = " ".join(str(value or "").replace('"', "'").replace("\\", "/").split())
-    return text[:max_length].rstrip() if max_length else text
+    no backslash, at most max_length characters, shortened at a word boundary (irp/texts.py).
+    NIC refuses those characters in every free-text field, so a 1/2" pipe is described as 1/2'
+    rather than refused. Identifiers (GSTIN, HSN, PIN, document and shipping bill numbers)
+    never go through here: they are sent as entered. A text that reaches the payload goes
+    through _l10n_in_einv_fit instead, which also notes the cut for the pre-flight warning."""
+    return texts.fit(value, max_length).text if max_length else texts.clean(value)
 
 
 def _digits(value):
@@ -213,7 +227,8 @@ class AccountMove(models.Model):
             {tax_data["tax"].id for base_line in base_lines for tax_data in base_line["tax_details"]["taxes_data"]})
         tax_info = self._l10n_in_einv_tax_info(taxes)
         units = set(masters.UQC_CODES)
-        items, invoice_discount = [], 0.0
+        zero_rated = self.l10n_in_gst_treatment in ("overseas", "special_economic_zone")
+        items, invoice_discount, not_items = [], 0.0, 0.0
         for base_line in base_lines:
             line = base_line["record"]
             ass_amt = _r2(sign * line.balance)
@@ -222,27 +237,52 @@ class AccountMove(models.Model):
                 # that is exactly an invoice-level discount for the IRP.
                 invoice_discount += -ass_amt
                 continue
+            scope = self._l10n_in_einv_line_scope(line)
+            if scope == "non_gst" or (scope == "nil_exempt" and not zero_rated):
+                # Not a taxable or zero-rated supply: not an item, but part of the invoice total.
+                not_items += ass_amt + sum(tax_data["tax_amount"] for tax_data in base_line["tax_details"]["taxes_data"])
+                continue
             items.append(self._l10n_in_einv_item(line, base_line, ass_amt, tax_info, units))
 
         supply_type = self._l10n_in_einv_supply_type(items)
         reverse_charge = any(tax.l10n_in_reverse_charge for tax in taxes) or any(
             tax.l10n_in_reverse_charge for tax in product_lines.tax_ids)
+        supplier_borne = 0.0
         if not reverse_charge and supply_type != "EXPWP":
             # Only reverse charge and EXPWP may state an item total without the tax the
             # buyer does not pay; elsewhere the IRP wants taxable value + every tax.
             for item in items:
                 if item["Uncollected"]:
+                    supplier_borne += item["Uncollected"]
                     item["TotItemVal"] = _r2(item["TotItemVal"] + item["Uncollected"])
                     item["Uncollected"] = 0.0
+        if supply_type not in SUPPLIER_BORNE_IGST_SUPPLY_TYPES:
+            supplier_borne = 0.0  # elsewhere the stated tax stays in TotInvVal, as before
+        if not_items < 0:  # a net credit of excluded lines lowers the total like a discount
+            invoice_discount, not_items = invoice_discount - not_items, 0.0
         rounding = sum(line.balance for line in self.line_ids if line.display_type == "rounding")
         items, problems = self._l10n_in_einv_fold_negative_items(items)
         for index, item in enumerate(items, start=1):
             item["SlNo"] = str(index)
         return {"items": items, "discount": _r2(invoice_discount), "rounding": _r2(sign * rounding),
-                "problems": problems, "supply_type": supply_type, "reverse_charge": reverse_charge}
+                "problems": problems, "supply_type": supply_type, "reverse_charge": reverse_charge,
+                "other_charges": _r2(not_items), "supplier_borne": _r2(supplier_borne)}
+
+    def _l10n_in_einv_line_scope(self, line):
+        """'gst' for a taxable or zero-rated line; 'nil_exempt' or 'non_gst' for a line whose
+        taxes carry only l10n_in's Nil Rated / Exempt or Non GST Supplies tags."""
+        tag_ids = set(line.tax_tag_ids.ids)
+        if not tag_ids or tag_ids.intersection(self._l10n_in_einv_tag_ids(GST_BASE_TAGS)):
+            return "gst"
+        if tag_ids.intersection(self._l10n_in_einv_tag_ids(NON_GST_TAGS)):
+            return "non_gst"
+        if tag_ids.intersection(self._l10n_in_einv_tag_ids(NIL_EXEMPT_TAGS)):
+            return "nil_exempt"
+        return "gst"
 
     def _l10n_in_einv_item(self, line, base_line, ass_amt, tax_info, units):
         tax_details = base_line["tax_details"]
+        cuts = []  # texts sent shorter than entered, for the pre-flight warning
         amounts = defaultdict(float)
         rates = defaultdict(float)
         kinds = set()
@@ -283,8 +323,9 @@ class AccountMove(models.Model):
         item = {
             "_line": line,
             "_kinds": kinds,
+            "_cuts": cuts,
             "SlNo": "",
-            "PrdDesc": _text(line.name or product.name, 300),
+            "PrdDesc": self._l10n_in_einv_fit(line.name or product.name, 300, cuts, "ItemList", "PrdDesc"),
             "IsServc": "Y" if is_service else "N",
             "HsnCd": hsn,
             "Qty": _r3(quantity),
@@ -378,112 +419,6 @@ class AccountMove(models.Model):
         return [item for item in items if id(item) not in dropped], problems
 
     # ------------------------------------------------------------------------------
-    # Parties
-    # ------------------------------------------------------------------------------
-
-    def _l10n_in_einv_address(self, partner, foreign=False, loc_max=100):
-        street, street2 = _text(partner.street, 100), _text(partner.street2, 100)
-        if street2 and len(street2) < 3:  # Addr2 needs 3 characters: keep it on Addr1
-            street, street2 = _text(f"{street}, {street2}" if street else street2, 100), ""
-        if not street:
-            street, street2 = street2, ""
-        pin = (partner.zip or "").strip()
-        values = {
-            "Addr1": street,
-            "Addr2": street2,
-            "Loc": _text(partner.city, loc_max),
-            # Never cleaned ('560 058' is not turned into 560058): the pre-flight names the partner instead.
-            "Pin": int(pin) if _is_pin(pin) else None,
-            "Stcd": partner.state_id.l10n_in_tin or None,
-        }
-        if foreign:
-            values.update({"Pin": FOREIGN_PIN, "Stcd": FOREIGN_STATE})
-        return values
-
-    @staticmethod
-    def _l10n_in_einv_contact(partner):
-        """Optional contact details. The phone is the one place where characters are dropped:
-        separators and the +91 prefix are notation, not digits of the number, and NIC wants
-        digits only; a phone or e-mail NIC cannot take is left out, never refused."""
-        values = {}
-        phone = _digits(partner.phone or partner.mobile)
-        # NIC takes 6-12 digits: drop a country code or leading zeros only when too long.
-        if len(phone) > 12 and phone.startswith("91"):
-            phone = phone[2:]
-        if len(phone) > 12:
-            phone = phone.lstrip("0")
-        if 6 <= len(phone) <= 12:
-            values["Ph"] = phone
-        email = (partner.email or "").replace(";", ",").split(",")[0].strip()
-        if 6 <= len(email) <= 100 and EMAIL_PATTERN.match(email):
-            values["Em"] = email
-        return values
-
-    @staticmethod
-    def _l10n_in_einv_address_key(partner):
-        return tuple(" ".join((value or "").lower().split()) for value in (
-            partner.street, partner.street2, partner.city, partner.zip)) + (partner.state_id.id, partner.country_id.id)
-
-    def _l10n_in_einv_is_foreign(self, partner):
-        return bool(partner.country_id) and partner.country_id.code != "IN"
-
-    def _l10n_in_einv_buyer_address_partner(self):
-        partner = self.partner_id
-        return partner if partner.street or partner.city else partner.commercial_partner_id
-
-    def _l10n_in_einv_buyer_gstin(self):
-        """The customer's GSTIN as entered (surrounding blanks trimmed only)."""
-        return (self.l10n_in_gstin or self.partner_id.commercial_partner_id.vat or "").strip()
-
-    def _l10n_in_einv_parties(self, supply_type):
-        company = self.company_id
-        seller = company.partner_id
-        buyer = self.partner_id.commercial_partner_id
-        buyer_address = self._l10n_in_einv_buyer_address_partner()
-        export = supply_type in masters.EXPORT_SUPPLY_TYPES
-        buyer_foreign = export or self._l10n_in_einv_is_foreign(buyer_address)
-
-        seller_details = {
-            "Gstin": (company.vat or "").strip(),
-            "LglNm": _text(company.name, 100),
-            **self._l10n_in_einv_address(seller, loc_max=50),
-            **self._l10n_in_einv_contact(seller),
-        }
-        if buyer_foreign:
-            pos = FOREIGN_STATE
-        else:
-            pos = self.l10n_in_state_id.l10n_in_tin or buyer_address.state_id.l10n_in_tin or None
-        buyer_details = {
-            "Gstin": URP if export else self._l10n_in_einv_buyer_gstin(),
-            "LglNm": _text(buyer.name, 100),
-            "Pos": pos,
-            **self._l10n_in_einv_address(buyer_address, foreign=buyer_foreign),
-            **self._l10n_in_einv_contact(buyer_address),
-        }
-        parties = {"SellerDtls": _compact(seller_details), "BuyerDtls": _compact(buyer_details)}
-        parties["BuyerDtls"].setdefault("Gstin", "")
-
-        dispatch = self._l10n_in_get_warehouse_address()
-        if dispatch and self._l10n_in_einv_address_key(dispatch) != self._l10n_in_einv_address_key(seller):
-            parties["DispDtls"] = _compact({
-                "Nm": _text(dispatch.name or company.name, 100),
-                **self._l10n_in_einv_address(dispatch),
-            })
-
-        ship = self.partner_shipping_id
-        if (ship and not self._l10n_in_einv_is_foreign(ship)
-                and self._l10n_in_einv_address_key(ship) != self._l10n_in_einv_address_key(buyer_address)):
-            # From 01/08/2026 a ship-to block must name the consignee's GSTIN or URP (§14);
-            # always sending it is valid before that date too. A malformed GSTIN is sent as
-            # entered (the pre-flight stops it), never swapped for URP or upper-cased.
-            parties["ShipDtls"] = _compact({
-                "Gstin": (ship.vat or "").strip() or URP,
-                "LglNm": _text(ship.commercial_partner_id.name or ship.name, 100),
-                **self._l10n_in_einv_address(ship),
-            })
-        return parties
-
-    # ------------------------------------------------------------------------------
     # Payload
     # ------------------------------------------------------------------------------
 
@@ -566,10 +501,15 @@ class AccountMove(models.Model):
             "CesVal": _r2(total("CesAmt") + total("CesNonAdvlAmt")),
             "StCesVal": _r2(total("StateCesAmt") + total("StateCesNonAdvlAmt")),
             "Discount": computed["discount"],
-            "OthChrg": total("OthChrg"),
+            # Items' other charges, and the lines that are not items (nil-rated, exempt, non-GST).
+            "OthChrg": _r2(total("OthChrg") + computed["other_charges"]),
             "RndOffAmt": computed["rounding"],
         }
-        values["TotInvVal"] = _r2(total("TotItemVal") - computed["discount"] + computed["rounding"])
+        # The invoice total as Odoo shows it: for SEZWP/EXPWP without the IGST the supplier
+        # bears (stated in the items and IgstVal, not charged to the buyer), as Odoo's own
+        # l10n_in_edi and India Compliance send it.
+        values["TotInvVal"] = _r2(total("TotItemVal") + computed["other_charges"] - computed["discount"]
+                                  + computed["rounding"] - computed["supplier_borne"])
         if self.currency_id != company_currency:
             values["TotInvValFc"] = _r2(self.amount_total)
         for name in ("CesVal", "StCesVal", "Discount", "OthChrg", "RndOffAmt"):
@@ -577,14 +517,15 @@ class AccountMove(models.Model):
                 del values[name]
         return values
 
-    def _l10n_in_einv_pay_details(self):
+    def _l10n_in_einv_pay_details(self, cuts=None):
         bank = self.partner_bank_id
         term = self.invoice_payment_term_id
         if not bank and not term:
             return {}
         values = {}
         if bank:
-            values["Nm"] = _text(bank.acc_holder_name or bank.partner_id.name or self.company_id.name, 100)
+            values["Nm"] = self._l10n_in_einv_fit(bank.acc_holder_name or bank.partner_id.name or self.company_id.name,
+                                                  100, cuts, "PayDtls", "Nm")
             # Optional details: sent as entered (blanks grouping the account number dropped) or left
             # out when NIC cannot take them; never re-cased or otherwise rewritten.
             account = re.sub(r"\s", "", bank.acc_number or "")
@@ -594,7 +535,7 @@ class AccountMove(models.Model):
             if IFSC_PATTERN.match(ifsc):
                 values["FinInsBr"] = ifsc
         if term:
-            values["PayTerm"] = _text(term.name, 100)
+            values["PayTerm"] = self._l10n_in_einv_fit(term.name, 100, cuts, "PayDtls", "PayTerm")
         if self.invoice_date_due and self.invoice_date and self.invoice_date_due > self.invoice_date:
             values["CrDay"] = min((self.invoice_date_due - self.invoice_date).days, 9999)
         total, residual = abs(self.amount_total_signed), abs(self.amount_residual_signed)
