@@ -12,3 +12,4 @@ from . import test_l10n_in_einv_send_print
 from . import test_l10n_in_einv_link
 from . import test_l10n_in_einv_odoo_edi
 from . import test_l10n_in_einv_dated_rules
+from . import test_l10n_in_einv_golden
