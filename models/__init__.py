@@ -1,4 +1,5 @@
 from . import res_company
+from . import res_company_rate_slabs
 from . import res_config_settings
 from . import l10n_in_einvoice_credential
 from . import l10n_in_einvoice_api_log

@@ -10,10 +10,25 @@ class ResConfigSettings(models.TransientModel):
     l10n_in_einv_parallel_calls = fields.Integer(related="company_id.l10n_in_einv_parallel_calls", readonly=False)
     l10n_in_einv_aato_band = fields.Selection(related="company_id.l10n_in_einv_aato_band", readonly=False)
     l10n_in_einv_ship_to_rule = fields.Boolean(related="company_id.l10n_in_einv_ship_to_rule", readonly=False)
+    l10n_in_einv_rate_40_missing = fields.Boolean(compute="_compute_l10n_in_einv_rate_40_missing")
     l10n_in_einv_hsn_master_path = fields.Char(
         string="HSN master file", config_parameter="l10n_in_einvoice.hsn_master_path",
         help="Path, on the server, of the HSN/SAC master (JSON [{\"hsn_code\": ...}] or one code per line): "
         "invoices with codes the IRP does not know are stopped before sending.")
+
+    def _compute_l10n_in_einv_rate_40_missing(self):
+        for settings in self:
+            company = settings.company_id
+            settings.l10n_in_einv_rate_40_missing = company.account_fiscal_country_id.code == "IN" and bool(
+                company._l10n_in_einv_rate_40_missing())
+
+    def action_l10n_in_einv_add_rate_40_taxes(self):
+        """The 40 % GST taxes (slab of 22 September 2025), made from the 28 % ones."""
+        self.env["account.tax"].check_access("create")
+        taxes = self.company_id._l10n_in_einv_add_rate_40_taxes()
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "success", "message": _("Added: %(taxes)s", taxes=", ".join(taxes.mapped("name"))),
+            "next": {"type": "ir.actions.client", "tag": "reload"}}}
 
     def action_l10n_in_einv_open_credentials(self):
         return self.env["ir.actions.act_window"]._for_xml_id("l10n_in_einvoice.action_l10n_in_einvoice_credential")

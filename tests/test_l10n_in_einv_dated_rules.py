@@ -109,3 +109,20 @@ class TestEinvoiceDatedRules(L10nInEinvoiceCommon):
         settings = self.env["res.config.settings"].create({"l10n_in_einv_ship_to_rule": True})
         settings.execute()
         self.assertTrue(self.company._l10n_in_einv_calendar().applies("ship_to_gstin", fields.Date.today()))
+
+    def test_forty_percent_taxes_are_added_on_request_and_registered(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertTrue(settings.l10n_in_einv_rate_40_missing)
+        settings.action_l10n_in_einv_add_rate_40_taxes()
+        chart = self.env["account.chart.template"].with_company(self.company)
+        gst_40, igst_40 = chart.ref("sgst_sale_40"), chart.ref("igst_sale_40")
+        self.assertEqual((gst_40.amount, igst_40.amount), (40.0, 40.0))
+        self.assertEqual(sorted(gst_40.children_tax_ids.mapped("amount")), [20.0, 20.0])
+        self.assertFalse(self.company._l10n_in_einv_add_rate_40_taxes(), "made once")
+        self.assertFalse(self.env["res.config.settings"].create({}).l10n_in_einv_rate_40_missing)
+        intra = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 1000.0, gst_40)]))
+        inter = self._generate(self._invoice(self.partner_inter, [(self.product_laptop, 1, 1000.0, igst_40)]))
+        for move in (intra, inter):
+            self.assertEqual(move.l10n_in_einv_state, "generated", move.l10n_in_einv_error)
+            item = move._l10n_in_einv_build_payload()["ItemList"][0]
+            self.assertEqual((item["GstRt"], item["TotItemVal"]), (40.0, 1400.0))
