@@ -346,7 +346,9 @@ def gstin_status_errors(gstin, doc_date, record, role):
             return [("3077", f"{role} GSTIN {gstin} is cancelled and the document date is earlier than its "
                              f"registration date {registered:%d/%m/%Y}")]
         return []
-    if status != "ACT":
+    # A suspended registration stops its holder from making supplies (rule 21A(3)), not from
+    # receiving them: NIC has no code for it and the e-way bill system accepts it as recipient.
+    if status != "ACT" and not (status == "SUS" and role != "Supplier"):
         return [("3029", f"{role} GSTIN {gstin} is inactive or cancelled (status {status})")]
     if doc_date and registered and doc_date < registered:
         return [("3079", f"{role} GSTIN {gstin}: the document date is earlier than its registration date "
