@@ -17,3 +17,6 @@ from . import account_edi_format
 from . import account_edi_document
 from . import account_move_odoo_edi
 from . import ir_actions_server
+from . import res_partner
+from . import res_company_gstin
+from . import res_config_settings_gstin
