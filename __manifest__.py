@@ -31,6 +31,7 @@
         "wizards/l10n_in_einvoice_link_wizard_views.xml",
         "views/account_move_link_views.xml",
         "wizards/l10n_in_einvoice_gstin_wizard_views.xml",
+        "views/account_move_gstin_views.xml",
         "report/report_invoice.xml",
     ],
     "assets": {

@@ -20,3 +20,4 @@ from . import ir_actions_server
 from . import res_partner
 from . import res_company_gstin
 from . import res_config_settings_gstin
+from . import account_move_gstin_check

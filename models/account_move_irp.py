@@ -118,6 +118,7 @@ class AccountMove(models.Model):
             moves._l10n_in_einv_unlock()
 
     def _l10n_in_einv_send_locked(self, busy, credential, commit, raise_problems):
+        self._l10n_in_einv_refresh_party_gstins(credential)
         skipped = _("being sent by another user; skipped")
         report = [(name, skipped) for name in busy.mapped("name")]
         jobs = []
