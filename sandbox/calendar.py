@@ -28,6 +28,7 @@ REPORTING_LIMIT_DAYS = 30
 REPORTING_100_CR_START = date(2023, 11, 1)
 REPORTING_10_CR_START = date(2025, 4, 1)
 EWB_MAX_DOC_AGE_DAYS = 180
+EWB_MAX_EXTENSION_DAYS = 360
 
 RULES = {rule.name: rule for rule in (
     Rule("reporting_30_days", "IRN refused when the document date is 30 days or more before the IRP's today "
@@ -38,9 +39,13 @@ RULES = {rule.name: rule for rule in (
     Rule("hsn_six_digits", "HSN of at least 6 digits when the supplier's AATO is 5 cr or more (4 otherwise)",
          date(2023, 12, 15), ("2176",), "e-invoice system update, notification 78/2020 [R12][R13]",
          note="NIC publishes no dedicated code: 2176 (invalid HSN) is the generic one [U]"),
-    Rule("ewb_doc_age_180_days", "E-way bill by/with IRN refused when the document date is more than 180 days "
-         "before its generation (180 allowed, 181 refused)",
-         date(2025, 1, 1), ("4043",), "EWB system advisory of Nov/Dec 2024 [R5][R6]; code 4043 [R15]"),
+    Rule("ewb_doc_age_180_days", "E-way bill (by/with IRN, or through the e-way bill API) refused when the document "
+         "date is more than 180 days before its generation (180 allowed, 181 refused)",
+         date(2025, 1, 1), ("4043", "820"), "EWB system advisory of Nov/Dec 2024 [R5][R6]; codes 4043, 820 [R14][R15]"),
+    Rule("ewb_extension_360_days", "E-way bill validity not extended once 360 days have passed since generation; "
+         "a new validity past day 360 is capped at day 360",
+         date(2025, 1, 1), ("821",), "EWB system advisory of Nov/Dec 2024 [R5][R6]; code 821 [R14]",
+         note="generated 28/12/2023, extended 17/12/2024: valid only to 22/12/2024"),
     Rule("doc_no_case_insensitive", "DocDtls.No upper-cased before IRN generation: 'abc1' and 'ABC1' are the "
          "same document (2150); the IRN hashes the upper-cased number",
          date(2025, 6, 1), ("2150",), "e-invoice advisory of April 2025 [R17][R18]",
@@ -56,6 +61,10 @@ RULES = {rule.name: rule for rule in (
          "GSTN advisories 661 (20/05/2026), 663 (09/06/2026), API advisory 17/06/2026 [R8][R26][R27][R28]; "
          "held by advisory 668 (~30/07/2026) [R9][R10]",
          on=False, note="on hold since ~30/07/2026: off unless switched on"),
+    Rule("ewb_voluntary_closure", "Voluntary closure of an e-way bill through the e-way bill API (action CLOSEEWB "
+         "in the sandbox: NIC's action name and keys are not confirmed)",
+         date(2026, 8, 1), (), "GSTN advisories 661, 663; FAQ of 02/07/2026 [R8][R29]; held by advisory 668 [R9]",
+         on=False, note="on hold since ~30/07/2026 with the ship-to change: off unless switched on"),
 )}
 
 # --- AATO bands (the IRP reads them from GSTN data, never from the payload) -------------------
@@ -105,6 +114,16 @@ def min_hsn_digits(band):
 
 def ewb_doc_too_old(doc_date, today):
     return (today - doc_date).days > EWB_MAX_DOC_AGE_DAYS
+
+
+def ewb_extension_refused(generated_on, today):
+    """More than 360 days since generation on the day of extension (821)."""
+    return (today - generated_on).days > EWB_MAX_EXTENSION_DAYS
+
+
+def ewb_extension_cap(generated_on):
+    """The last day an extended e-way bill may be valid: generation + 360 days."""
+    return generated_on + timedelta(days=EWB_MAX_EXTENSION_DAYS)
 
 
 # --- the switches of one running sandbox --------------------------------------------------------
@@ -193,6 +212,8 @@ __all__ = [
     "CalendarError",
     "Rule",
     "ewb_doc_too_old",
+    "ewb_extension_cap",
+    "ewb_extension_refused",
     "min_hsn_digits",
     "parse_cli_pair",
     "parse_switch",

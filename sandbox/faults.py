@@ -13,13 +13,19 @@ A fault is {"kind": ..., params..., "times": n | None, "endpoint": name | None}:
 
 "times" limits how many matching requests the fault hits (None: until cleared);
 "endpoint" restricts it to one endpoint name (see ENDPOINTS). Faults apply to
-the NIC paths only, never to /sandbox/*.
+the NIC paths only, never to /sandbox/*. The e-way bill system's API has an
+endpoint per action and GET (ewb_auth, ewb_generate = GENEWAYBILL, ewb_vehicle =
+VEHEWB, ewb_extend, ewb_get, ...): drop_after_commit on ewb_generate or
+ewb_vehicle is the lost reply after the e-way bill or its Part-B was saved.
 """
 import threading
 
+from .ewb_api import ACTIONS as EWB_ACTIONS, ENDPOINTS as EWB_ENDPOINTS
+
 ENDPOINTS = ("auth", "generate_irn", "cancel_irn", "get_irn", "get_irn_by_doc", "get_gstin", "sync_gstin",
-             "generate_ewaybill", "get_ewaybill", "cancel_ewaybill", "heartbeat")
-ENDPOINT_ALIASES = {"authenticate": "auth"}
+             "generate_ewaybill", "get_ewaybill", "cancel_ewaybill", "heartbeat", *EWB_ENDPOINTS)
+# the e-way bill API's endpoints also answer to their action names (GENEWAYBILL, VEHEWB, ...)
+ENDPOINT_ALIASES = {"authenticate": "auth", "ACCESSTOKEN": "ewb_auth", **EWB_ACTIONS}
 
 KINDS = ("latency", "http_error", "rate_limit", "hang", "drop_after_commit", "corrupt_data")
 DEFAULTS = {

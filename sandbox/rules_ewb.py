@@ -8,6 +8,7 @@ import math
 import re
 from datetime import datetime, timedelta
 
+from . import pins
 from .calendar import ewb_doc_too_old
 from .rules import (
     DATE,
@@ -78,16 +79,10 @@ def normalise_ewaybill(payload):
 # --- e-way bill by IRN (§9.2) ---------------------------------------------------------------
 
 def pin_distance(from_pin, to_pin):
-    """The road distance (km) the sandbox 'computes' between two PINs.
-
-    Made up but stable, so that tests can predict it: 6 km per step of the first
-    three digits (the sorting district), 1 km per 10 steps of the last three,
-    plus 5; 0 for the same PIN; never above 4000.
-    """
-    a, b = int(from_pin), int(to_pin)
-    if a == b:
-        return 0
-    return min(4000, abs(a // 1000 - b // 1000) * 6 + abs(a % 1000 - b % 1000) // 10 + 5)
+    """The road distance (km) the sandbox computes between two PINs, as the e-way bill system's
+    own API does (pins.road_distance: real PIN centroids of India Post's directory, great-circle
+    x 1.2): 0 for the same PIN, None when either PIN is not in the PIN data, never above 4000."""
+    return pins.road_distance(from_pin, to_pin)
 
 
 def validity_end(generated_on, distance, over_dimensional=False):
@@ -259,9 +254,12 @@ def plan_ewaybill(request, invoice, ctx, now):
     distance = request.get("Distance", 0)
     plan = {"distance": distance, "computed": False, "remarks": None, "valid_till": None}
     if from_pin and to_pin:
-        computed = pin_distance(from_pin, to_pin)
         foreign = FOREIGN_PIN in (from_pin, to_pin)
-        if distance == 0:
+        computed = None if foreign else pin_distance(from_pin, to_pin)
+        if computed is None and not foreign and distance == 0:
+            errors.append(("4013", f"The PIN-to-PIN distance between {int(from_pin)} and {int(to_pin)} is not "
+                                   "available: give the actual distance"))
+        elif distance == 0:
             if from_pin == to_pin:
                 errors.append(("4029", f"Dispatch and delivery PIN are the same ({int(from_pin)}): give the "
                                        "actual distance, 0 is not allowed"))
@@ -271,7 +269,7 @@ def plan_ewaybill(request, invoice, ctx, now):
                 plan.update(distance=computed, computed=True, remarks=f"Pin-Pin calc distance: {computed}KM")
         elif distance > 4000:
             errors.append(("4038", f"Distance {distance} km is too high: at most 4000 km"))
-        elif not foreign:
+        elif not foreign and computed is not None:
             limit = SAME_PIN_MAX_DISTANCE if from_pin == to_pin else computed * DISTANCE_MARGIN
             if distance > limit:
                 errors.append(("4013", f"Distance {distance} km is more than 10% above the PIN-to-PIN distance "

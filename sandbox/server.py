@@ -16,10 +16,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, master, rules, rules_ewb
+from . import control, master, pins, rules, rules_ewb
 from ._irp import crypto, gstin as gstin_rules, masters
 from .calendar import Calendar
 from .clock import Clock, fmt, fmt_minute
+from .ewb_api import FIRST_EWB_NO, PREFIX as EWB_PREFIX, EwbApi
+from .ewb_master import EWB_USERS
 from .faults import FaultBox
 from .signer import Keys
 from .store import DuplicateIrn, Store
@@ -32,7 +34,6 @@ CANCEL_WINDOW = 24 * 3600            # IRN and e-way bill cancellation (§9.1, �
 RETENTION = 2 * 24 * 3600            # Get IRN details only for 2 days (§5.3, 2283)
 ACK_PREFIX = "18"                    # AckNo = 2 digits + 2-digit year + 11-digit sequence (§5.3)
 FIRST_ACK_SEQUENCE = 10000000001
-FIRST_EWB_NO = 381000000001
 MAX_BODY = 32 * 1024 * 1024
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 _IRN = re.compile(r"[0-9a-f]{64}")
@@ -111,7 +112,12 @@ ROUTES = [(method, re.compile(pattern, re.IGNORECASE), name) for method, pattern
     ("GET", r"/eivital/v1\.0[34]/master/syncgstin/(?P<gstin>[^/]*)", "sync_gstin"),
     ("POST", r"/eiewb/v1\.03/ewaybill", "generate_ewaybill"),
     ("GET", r"/eiewb/v1\.03/ewaybill/irn/(?P<irn>[^/]*)", "get_ewaybill"),
-    ("POST", r"(/ewaybillapi/v1\.03|/eiewb/v1\.03)?/ewayapi", "cancel_ewaybill"),
+    ("POST", r"(/eiewb/v1\.03)?/ewayapi", "cancel_ewaybill"),
+    # the e-way bill system's own API (ewb_api.py); its POST also takes the IRP's cancel e-way bill
+    ("POST", r"/ewaybillapi/v1\.03/auth", "ewb_auth"),
+    ("POST", r"/ewaybillapi/v1\.03/ewayapi", "ewb_action"),
+    ("GET", r"/ewaybillapi/v1\.03/ewayapi/(?P<method>[A-Za-z]+)", "ewb_get"),
+    ("GET", r"/ewaybillapi/v1\.03/master/(?P<method>[A-Za-z]+)", "ewb_get"),
     ("GET", r"/eivital/v1\.0[0-9]/heartbeat/ping", "heartbeat"),
 )]
 
@@ -146,6 +152,7 @@ class Sandbox:
         self.stopping = threading.Event()
         self._counts_lock = threading.Lock()
         self.request_counts = {}
+        self.ewb = EwbApi(self)
 
     def close(self):
         self.stopping.set()
@@ -162,6 +169,10 @@ class Sandbox:
             return Reply(404, {"message": f"No resource at {request.path}"})
         if endpoint == "":
             return Reply(405, {"message": f"{request.method} is not allowed on {request.path}"})
+        if endpoint.startswith("ewb_"):
+            endpoint = self.ewb.resolve(endpoint, params, request)
+            if not endpoint:
+                return Reply(404, {"message": f"No resource at {request.path}"})
         with self._counts_lock:
             self.request_counts[endpoint] = self.request_counts.get(endpoint, 0) + 1
 
@@ -178,14 +189,17 @@ class Sandbox:
         if kind in ("http_error", "hang") and not commit:
             return self._fault_reply(fault)
 
-        result = self._dispatch(endpoint, params, request)
+        if endpoint.startswith("ewb_"):
+            extra_headers, result = self.ewb.handle(endpoint, request)
+        else:
+            extra_headers, result = [], self._dispatch(endpoint, params, request)
         if kind in ("http_error", "hang"):
             return self._fault_reply(fault)
         if kind == "drop_after_commit":
             return Reply(action="drop")
         if kind == "corrupt_data":
             _corrupt(result)
-        return Reply(200, result)
+        return Reply(200, result, headers=extra_headers)
 
     @staticmethod
     def _fault_reply(fault):
@@ -589,6 +603,7 @@ class Sandbox:
             "hsn_master": {"source": self.hsn_master.source, "entries": len(self.hsn_master)},
             "paths": {"encryption_key": "/sandbox/keys/encryption.pem", "signing_certificate":
                       "/sandbox/keys/signing.pem", "rules": "/sandbox/rules", "aato": "/sandbox/aato"},
+            "ewb": {"base": EWB_PREFIX, "users": [dict(user) for user in EWB_USERS], "pins": pins.dataset_info()},
         }
 
     def stats(self):
@@ -636,6 +651,9 @@ def _corrupt(result):
         result["Data"] = _truncated_b64(data)
     elif isinstance(data, dict) and data.get("Sek"):
         result["Data"] = dict(data, Sek=_truncated_b64(data["Sek"]))
+    for key in ("data", "sek"):  # the e-way bill API's lower-case envelope
+        if isinstance(result.get(key), str) and result[key]:
+            result[key] = _truncated_b64(result[key])
 
 
 # --- HTTP ------------------------------------------------------------------------------------

@@ -12,6 +12,25 @@ import os
 import sqlite3
 import threading
 
+EWAYBILLS_TABLE = """
+CREATE TABLE IF NOT EXISTS ewaybills (
+    ewb_no INTEGER PRIMARY KEY,
+    irn TEXT REFERENCES invoices (irn),      -- NULL: generated through the e-way bill system's own API
+    gstin TEXT NOT NULL,                      -- the generator
+    generated_at REAL NOT NULL,
+    valid_till TEXT,                          -- 'yyyy-MM-dd HH:mm:ss' IST; NULL while Part-A only
+    distance INTEGER NOT NULL,
+    request_json TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'ACT',
+    cancelled_at REAL,
+    cancel_reason TEXT,
+    cancel_remark TEXT,
+    doc_type TEXT,                            -- the document (e-way bill API); by IRN: the invoice's
+    doc_no TEXT,
+    record_json TEXT                          -- the e-way bill as the EWB system keeps it (GetEwayBill)
+);
+"""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
@@ -54,20 +73,18 @@ CREATE TABLE IF NOT EXISTS invoices (
 CREATE INDEX IF NOT EXISTS invoices_seller ON invoices (seller_gstin);
 -- a document by its number in any case (doc numbers are case-insensitive from 01/06/2025)
 CREATE INDEX IF NOT EXISTS invoices_document ON invoices (seller_gstin, fin_year, doc_type, upper(doc_no));
-CREATE TABLE IF NOT EXISTS ewaybills (
-    ewb_no INTEGER PRIMARY KEY,
-    irn TEXT NOT NULL REFERENCES invoices (irn),
+""" + EWAYBILLS_TABLE + """CREATE INDEX IF NOT EXISTS ewaybills_irn ON ewaybills (irn);
+-- sessions of the e-way bill system's API (its own tokens and SEKs, nic-ewb-api.md §3)
+CREATE TABLE IF NOT EXISTS ewb_sessions (
+    token TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
     gstin TEXT NOT NULL,
-    generated_at REAL NOT NULL,
-    valid_till TEXT,
-    distance INTEGER NOT NULL,
-    request_json TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'ACT',
-    cancelled_at REAL,
-    cancel_reason TEXT,
-    cancel_remark TEXT
+    username TEXT NOT NULL,
+    sek BLOB NOT NULL,
+    issued_at REAL NOT NULL,
+    expires_at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS ewaybills_irn ON ewaybills (irn);
+CREATE INDEX IF NOT EXISTS ewb_sessions_owner ON ewb_sessions (client_id, gstin, username, expires_at);
 -- the IRP's own GSTIN master: seeded from the portal, extended by Sync GSTIN
 CREATE TABLE IF NOT EXISTS gstins (
     gstin TEXT PRIMARY KEY,
@@ -75,6 +92,15 @@ CREATE TABLE IF NOT EXISTS gstins (
     synced_at REAL
 );
 """
+
+
+# indexes on columns that older files get from _migrate()
+INDEXES = """
+CREATE INDEX IF NOT EXISTS ewaybills_document ON ewaybills (gstin, doc_type, upper(doc_no));
+CREATE INDEX IF NOT EXISTS ewaybills_generated ON ewaybills (generated_at);
+"""
+_EWB_COLUMNS_V1 = ("ewb_no", "irn", "gstin", "generated_at", "valid_till", "distance", "request_json", "status",
+                   "cancelled_at", "cancel_reason", "cancel_remark")
 
 
 class DuplicateIrn(Exception):
@@ -94,10 +120,32 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._migrate()
+            self._db.executescript(INDEXES)
 
     def close(self):
         with self._lock:
             self._db.close()
+
+    def _migrate(self):
+        """Files made before the e-way bill API: ewaybills.irn was NOT NULL and the document columns
+        were missing. SQLite cannot drop a NOT NULL, so the table is copied into the new shape."""
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(ewaybills)")]
+        if "record_json" in columns:
+            return
+        names = ", ".join(_EWB_COLUMNS_V1)
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("ALTER TABLE ewaybills RENAME TO ewaybills_v1")
+            self._db.execute("DROP INDEX IF EXISTS ewaybills_irn")
+            self._db.execute(EWAYBILLS_TABLE)
+            self._db.execute(f"INSERT INTO ewaybills ({names}) SELECT {names} FROM ewaybills_v1")
+            self._db.execute("DROP TABLE ewaybills_v1")
+            self._db.execute("CREATE INDEX IF NOT EXISTS ewaybills_irn ON ewaybills (irn)")
+        except Exception:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def _all(self, sql, args=()):
         with self._lock:
@@ -209,8 +257,58 @@ class Store:
                          "cancel_remark = ? WHERE ewb_no = ? AND status = 'ACT'",
                          (when, reason, remark, ewb_no)) == 1
 
-    def count_ewaybills(self):
+    def count_ewaybills(self, gstin=None):
+        if gstin:
+            return self._one("SELECT count(*) AS n FROM ewaybills WHERE gstin = ?", (gstin,))["n"]
         return self._one("SELECT count(*) AS n FROM ewaybills")["n"]
+
+    # --- the e-way bill system's own API ------------------------------------------------
+
+    def document_ewaybill(self, gstin, doc_type, doc_no, active_only=True):
+        """The newest e-way bill of that document of that generator, made by API or by IRN."""
+        status = "AND e.status = 'ACT'" if active_only else ""
+        return self._one(
+            "SELECT e.* FROM ewaybills e LEFT JOIN invoices i ON i.irn = e.irn "
+            f"WHERE ((e.gstin = ? AND e.doc_type = ? AND upper(e.doc_no) = upper(?)) "
+            f"OR (e.doc_type IS NULL AND i.seller_gstin = ? AND i.doc_type = ? AND upper(i.doc_no) = upper(?))) "
+            f"{status} ORDER BY e.generated_at DESC LIMIT 1", (gstin, doc_type, doc_no, gstin, doc_type, doc_no))
+
+    def add_ewaybill_for_document(self, row):
+        """Insert unless the generator has an active e-way bill for that document; return that one, else None."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                active = self.document_ewaybill(row["gstin"], row["doc_type"], row["doc_no"])
+                if active is None:
+                    columns = ", ".join(row)
+                    marks = ", ".join("?" for _ in row)
+                    self._db.execute(f"INSERT INTO ewaybills ({columns}) VALUES ({marks})", tuple(row.values()))
+            finally:
+                self._db.execute("COMMIT")
+            return active
+
+    def update_ewaybill(self, ewb_no, fields, expect_status="ACT"):
+        """Write `fields` if the e-way bill still has `expect_status`; False when it changed meanwhile."""
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        return self._run(f"UPDATE ewaybills SET {sets} WHERE ewb_no = ? AND status = ?",
+                         (*fields.values(), ewb_no, expect_status)) == 1
+
+    def ewaybills_between(self, start, end):
+        """E-way bills generated in [start, end) (epoch seconds), oldest first."""
+        return self._all("SELECT * FROM ewaybills WHERE generated_at >= ? AND generated_at < ? ORDER BY ewb_no",
+                         (start, end))
+
+    def live_ewb_session(self, client_id, gstin, username, now):
+        return self._one(
+            "SELECT * FROM ewb_sessions WHERE client_id = ? AND gstin = ? AND lower(username) = lower(?) "
+            "AND expires_at > ? ORDER BY expires_at DESC LIMIT 1", (client_id, gstin, username, now))
+
+    def add_ewb_session(self, token, client_id, gstin, username, sek, issued_at, expires_at):
+        self._run("INSERT INTO ewb_sessions (token, client_id, gstin, username, sek, issued_at, expires_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)", (token, client_id, gstin, username, sek, issued_at, expires_at))
+
+    def ewb_session(self, token):
+        return self._one("SELECT * FROM ewb_sessions WHERE token = ?", (token,))
 
     # --- GSTIN master -------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ port, in a background thread, with its own temporary SQLite file.
 
     with RunningSandbox() as sandbox:
         requests.post(sandbox.url + "/eivital/v1.04/auth", ...)
+        requests.post(sandbox.ewb_url + "/auth", ...)          # the e-way bill system's API
         sandbox.set_faults([{"kind": "http_error", "status": 502, "times": 1}])
         sandbox.advance_clock(minutes=25 * 60)
         sandbox.set_rules(ship_to_gstin=True)
@@ -15,8 +16,9 @@ import shutil
 import tempfile
 import threading
 
-from . import master
+from . import ewb_master, master
 from .clock import fmt
+from .ewb_api import PREFIX as EWB_PREFIX
 from .faults import Fault
 from .server import DEFAULT_TOKEN_MINUTES, make_server
 
@@ -79,6 +81,11 @@ class RunningSandbox:
         return self._server.url
 
     @property
+    def ewb_url(self):
+        """Base URL of the e-way bill system's API: + '/auth', '/ewayapi', '/ewayapi/GetEwayBill?ewbNo=...'."""
+        return self._server.url + EWB_PREFIX
+
+    @property
     def info(self):
         return self.app.info()
 
@@ -88,6 +95,11 @@ class RunningSandbox:
     @property
     def users(self):
         return [dict(user) for user in master.USERS]
+
+    @property
+    def ewb_users(self):
+        """The e-way bill system's API users: {gstin, username, password} (sandbox.ewb_master)."""
+        return [dict(user) for user in ewb_master.EWB_USERS]
 
     @property
     def encryption_public_pem(self):
@@ -139,6 +151,16 @@ class RunningSandbox:
 
     def count_irns(self, seller_gstin=None):
         return self.app.store.count_invoices(seller_gstin)
+
+    def count_ewaybills(self, gstin=None):
+        """E-way bills in the store (by IRN and by the e-way bill API), of one generator GSTIN if given."""
+        return self.app.store.count_ewaybills(gstin)
+
+    def ewaybill(self, ewb_no):
+        """The stored e-way bill as GetEwayBill shows it (any party), or None."""
+        from .ewb_rules import public_record
+        row, record = self.app.ewb.load(ewb_no)
+        return public_record(row, record) if row else None
 
     def request_counts(self):
         """Requests served per endpoint name since start (auth, generate_irn, ...)."""

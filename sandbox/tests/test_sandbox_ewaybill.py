@@ -21,17 +21,17 @@ def _valid_till(days):
 
 
 def test_distance_zero_is_computed_from_the_pins(sandbox, nic, irn):
-    assert pin_distance(560058, 400059) == 965
+    assert pin_distance(560058, 400059) == 1007  # real PIN centroids, great-circle x 1.2
     envelope = nic.ewaybill(irn, **ROAD)
     assert envelope["Status"] == 1
-    assert envelope["InfoDtls"] == [{"InfCd": "EWBPPD", "Desc": "Pin-Pin calc distance: 965KM"}]
+    assert envelope["InfoDtls"] == [{"InfCd": "EWBPPD", "Desc": "Pin-Pin calc distance: 1007KM"}]
     data = nic.data(envelope)
     assert list(data) == ["EwbNo", "EwbDt", "EwbValidTill", "Remarks"]
     assert isinstance(data["EwbNo"], int) and len(str(data["EwbNo"])) == 12
-    assert data["Remarks"] == "Pin-Pin calc distance: 965KM"
+    assert data["Remarks"] == "Pin-Pin calc distance: 1007KM"
     assert data["EwbDt"].endswith(":00") and abs((parse_ist(data["EwbDt"]) - sandbox.now()).total_seconds()) <= 60
     today = sandbox.now().date()
-    assert data["EwbValidTill"] == f"{today + timedelta(days=5):%Y-%m-%d} 23:59:00"  # 965 km: 5 days of 200 km
+    assert data["EwbValidTill"] == f"{today + timedelta(days=6):%Y-%m-%d} 23:59:00"  # 1007 km: 6 days of 200 km
 
     assert codes(nic.ewaybill(irn, **ROAD)) == ["4002"]
     invoice = nic.data(nic.get(BY_IRN + irn))
@@ -130,7 +130,7 @@ def test_export_needs_the_place_of_export(nic, today):
 
 def test_ewaybill_with_the_irn(nic, today):
     envelope = nic.generate(make_invoice(today, ewb={"Distance": 0, **ROAD}))
-    assert envelope["InfoDtls"] == [{"InfCd": "EWBPPD", "Desc": "Pin-Pin calc distance: 965KM"}]
+    assert envelope["InfoDtls"] == [{"InfCd": "EWBPPD", "Desc": "Pin-Pin calc distance: 1007KM"}]
     data = nic.data(envelope)
     assert data["EwbNo"] and data["EwbValidTill"].endswith("23:59:00") and data["Status"] == "ACT"
     assert data["EwbDt"] == data["AckDt"]

