@@ -229,8 +229,8 @@ def test_invoice_total_with_or_without_igst(nic, today, kind):
 def test_rules_and_aato_over_the_control_endpoint(sandbox):
     listing = requests.get(sandbox.url + "/sandbox/rules", timeout=5).json()
     rules = {rule["name"]: rule for rule in listing["rules"]}
-    assert set(rules) == {"reporting_30_days", "hsn_six_digits", "ewb_doc_age_180_days",
-                          "doc_no_case_insensitive", "gst_rate_40", "ship_to_gstin"}
+    assert set(rules) == {"reporting_30_days", "hsn_six_digits", "ewb_doc_age_180_days", "ewb_extension_360_days",
+                          "doc_no_case_insensitive", "gst_rate_40", "ship_to_gstin", "ewb_voluntary_closure"}
     ship = rules["ship_to_gstin"]
     assert ship["on"] is False and ship["in_force"] is False and ship["start"] == "2026-08-01"
     assert "5002" in ship["codes"] and "668" in ship["source"]
