@@ -2,7 +2,9 @@
 names, and the masking of objects and headers by it."""
 MASK = "***"
 # JSON keys and header names whose values never reach a log (compared lower-case)
-SECRET_KEYS = frozenset({"password", "client_secret", "client-secret", "authtoken", "sek", "appkey"})
+SECRET_KEYS = frozenset({"password", "client_secret", "client-secret", "authtoken", "sek", "appkey",
+                         # the e-way bill system's names (nic-ewb-api.md §3-§4)
+                         "app_key", "rek"})
 # header names that carry secrets whatever a GSP calls them
 SECRET_HEADER_HINTS = ("secret", "token", "password", "authorization", "apikey", "api-key", "api_key")
 
