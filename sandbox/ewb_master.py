@@ -158,6 +158,7 @@ ERRORS = {
     "715": "The Consignor GSTIN is blocked from e-waybill generation as Return is not filed for past 2 months",
     "716": "The Consignee GSTIN is blocked from e-waybill generation as Return is not filed for past 2 months",
     "717": "The Transporter GSTIN is blocked from e-waybill generation as Return is not filed for past 2 months",
+    "718": "The User GSTIN is blocked from Transporter Updation as Return is not filed for past 2 months",
     "719": "The Transporter GSTIN is blocked from Transporter Updation as Return is not filed for past 2 months",
     "720": "E Way Bill should be generated as part of IRN generation or with reference to IRN in E Invoice System, "
            "Since Supplier is enabled for E Invoice.",

@@ -130,3 +130,15 @@ def ewb_payload(today, *, seller=master.SELLER_KA, buyer=master.BUYER_MH, doc_no
     }
     payload.update(more)
     return payload
+
+
+def part_b(ewb_no, vehicle="KA05MN4321", reason="1", remark="Vehicle broke down", **more):
+    return {"ewbNo": ewb_no, "vehicleNo": vehicle, "fromPlace": "Tumakuru", "fromState": 29, "reasonCode": reason,
+            "reasonRem": remark, "transDocNo": "", "transDocDate": "", "transMode": "1", "vehicleType": "R", **more}
+
+
+def extension(ewb_no, remaining=150, **more):
+    return {"ewbNo": ewb_no, "vehicleNo": "KA01AB1234", "fromPlace": "Pune", "fromState": 27, "fromPincode": 411026,
+            "remainingDistance": remaining, "transDocNo": "", "transDocDate": "", "transMode": "1",
+            "extnRsnCode": 1, "extnRemarks": "Flood on the highway", "consignmentStatus": "M", "transitType": "",
+            "addressLine1": "", "addressLine2": "", "addressLine3": "", **more}
