@@ -425,7 +425,7 @@ class FakeEwb:
                    "docDate": self.now.strftime("%d/%m/%Y"), "transactionType": 1, "fromGstin": self.GSTIN,
                    "fromTrdName": "Seller", "fromAddr1": "1 MG Road", "fromPlace": "Bengaluru",
                    "fromPincode": 560001, "fromStateCode": 29, "actFromStateCode": 29,
-                   "toGstin": "29AWGPV7107B1Z1", "toTrdName": "Buyer", "toAddr1": "2 Palace Road",
+                   "toGstin": "29AWGPV7107B1ZF", "toTrdName": "Buyer", "toAddr1": "2 Palace Road",
                    "toPlace": "Mysuru", "toPincode": 570001, "toStateCode": 29, "actToStateCode": 29,
                    "totalValue": 50000, "cgstValue": 4500, "sgstValue": 4500, "igstValue": 0, "cessValue": 0,
                    "totInvValue": 59000, "transMode": "1", "transDistance": "0", "transporterId": "",

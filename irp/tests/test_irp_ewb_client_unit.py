@@ -191,8 +191,8 @@ def test_part_b_history_and_other_actions(ewb_fake):
     bill = client.get(number)
     assert [entry.vehicle_no for entry in bill.part_b] == ["KA01AB1234", "KA05MN4321"]
     assert bill.current_part_b.describes(vehicle_no="ka 05 mn 4321")
-    moved = client.update_transporter(number, "29AWGPV7107B1Z1")
-    assert moved.transporter_id == "29AWGPV7107B1Z1" and moved.updated_at
+    moved = client.update_transporter(number, "29AWGPV7107B1ZF")
+    assert moved.transporter_id == "29AWGPV7107B1ZF" and moved.updated_at
     from irp.ewb_client import extend_payload
     extended = client.extend(extend_payload(number, from_place="Hassan", from_state=29, from_pincode=573201,
                                             remaining_distance=50, reason_code=5, remarks="Accident",
