@@ -4,6 +4,7 @@ GET is open (info, stats, keys, rules); anything that changes the sandbox is
 accepted from loopback only:
 
   GET  /sandbox/info | /sandbox/stats | /sandbox/keys/encryption.pem | /sandbox/keys/signing.pem
+       (info also lists the e-way bill API's base path, its users and the PIN data)
   GET|POST|DELETE /sandbox/faults        {"faults": [...]}
   GET|POST        /sandbox/clock         {"advance_minutes": n} | {"set": "yyyy-MM-dd HH:mm:ss"} | {"reset": true}
   GET|POST|DELETE /sandbox/rules         {"ship_to_gstin": true, ...}; DELETE: back to the defaults
@@ -12,8 +13,10 @@ accepted from loopback only:
 import json
 from ipaddress import ip_address
 
+from . import ewb_master, master, pins
 from .calendar import CalendarError
 from .clock import fmt
+from .ewb_api import PREFIX as EWB_PREFIX
 
 
 def _json_body(request):
@@ -30,6 +33,32 @@ def _object(request):
     if not isinstance(body, dict):
         raise TypeError("expected a JSON object")
     return body
+
+
+def info(app):
+    """GET /sandbox/info: what a client needs to talk to this sandbox."""
+    return {
+        "client_id": master.CLIENT_ID,
+        "client_secret": master.CLIENT_SECRET,
+        "users": [dict(user) for user in master.USERS],
+        "gstins": [master.public_entry(taxpayer) for taxpayer in master.TAXPAYERS],
+        "token_minutes": app.token_minutes,
+        "now": fmt(app.clock.now()),
+        "signing_kid": app.keys.kid,
+        "hsn_master": {"source": app.hsn_master.source, "entries": len(app.hsn_master)},
+        "paths": {"encryption_key": "/sandbox/keys/encryption.pem", "signing_certificate":
+                  "/sandbox/keys/signing.pem", "rules": "/sandbox/rules", "aato": "/sandbox/aato"},
+        "ewb": {"base": EWB_PREFIX, "users": [dict(user) for user in ewb_master.EWB_USERS],
+                "pins": pins.dataset_info()},
+    }
+
+
+def stats(app):
+    """GET /sandbox/stats: counts of what the sandbox holds and served."""
+    with app._counts_lock:
+        counts = dict(app.request_counts)
+    return {"irns": app.store.count_invoices(), "irns_by_seller": app.store.invoice_counts(),
+            "ewaybills": app.store.count_ewaybills(), "requests": counts}
 
 
 def is_loopback(address):

@@ -18,6 +18,7 @@ endpoint per action and GET (ewb_auth, ewb_generate = GENEWAYBILL, ewb_vehicle =
 VEHEWB, ewb_extend, ewb_get, ...): drop_after_commit on ewb_generate or
 ewb_vehicle is the lost reply after the e-way bill or its Part-B was saved.
 """
+import base64
 import threading
 
 from .ewb_api import ACTIONS as EWB_ACTIONS, ENDPOINTS as EWB_ENDPOINTS
@@ -155,3 +156,36 @@ class FaultBox:
                     if fault.times <= 0:
                         self._faults.remove(fault)
         return delay, chosen
+
+
+# --- what a fault does to a reply (server.Sandbox.handle) ------------------------------------
+
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Time-out"}
+
+
+def fault_reply(fault, reply):
+    """The reply of an http_error or hang fault; `reply` is http.Reply."""
+    if fault.kind == "hang":
+        return reply(action="hang", hold=fault.params["seconds"])
+    status = fault.params["status"]
+    page = (f"<html><head><title>{status} {_REASONS[status]}</title></head><body><h1>{status} {_REASONS[status]}"
+            "</h1></body></html>")
+    return reply(status, page.encode(), "text/html")
+
+
+def _truncated_b64(text):
+    """Base64 of ciphertext cut short: not a whole number of AES blocks, so it cannot decrypt."""
+    raw = base64.b64decode(text)
+    return base64.b64encode(raw[:-5] or b"\x00").decode()
+
+
+def corrupt(result):
+    """corrupt_data: the envelope's encrypted part (IRP Data / Data.Sek, EWB data / sek) made undecryptable."""
+    data = result.get("Data")
+    if isinstance(data, str) and data:
+        result["Data"] = _truncated_b64(data)
+    elif isinstance(data, dict) and data.get("Sek"):
+        result["Data"] = dict(data, Sek=_truncated_b64(data["Sek"]))
+    for key in ("data", "sek"):  # the e-way bill API's lower-case envelope
+        if isinstance(result.get(key), str) and result[key]:
+            result[key] = _truncated_b64(result[key])

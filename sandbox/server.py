@@ -2,27 +2,24 @@
 and error codes (nic-irp-api.md), over real HTTP.
 
 `Sandbox` is the application (no sockets: a request in, a reply out);
-`SandboxHTTPServer` puts it on a socket. `make_server` builds both.
+`SandboxHTTPServer` (http.py) puts it on a socket. `make_server` builds both.
+The e-way bill system's own API lives in ewb_api.py and shares the store.
 """
 import base64
 import json
 import logging
 import re
 import secrets
-import socket
 import string
-import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
-from . import control, master, pins, rules, rules_ewb
+from . import control, master, rules, rules_ewb
 from ._irp import crypto, gstin as gstin_rules, masters
 from .calendar import Calendar
 from .clock import Clock, fmt, fmt_minute
-from .ewb_api import FIRST_EWB_NO, PREFIX as EWB_PREFIX, EwbApi
-from .ewb_master import EWB_USERS
-from .faults import FaultBox
+from .ewb_api import FIRST_EWB_NO, EwbApi
+from .faults import FaultBox, corrupt, fault_reply
+from .http import Reply, Request, SandboxHTTPServer
 from .signer import Keys
 from .store import DuplicateIrn, Store
 
@@ -34,7 +31,6 @@ CANCEL_WINDOW = 24 * 3600            # IRN and e-way bill cancellation (§9.1, �
 RETENTION = 2 * 24 * 3600            # Get IRN details only for 2 days (§5.3, 2283)
 ACK_PREFIX = "18"                    # AckNo = 2 digits + 2-digit year + 11-digit sequence (§5.3)
 FIRST_ACK_SEQUENCE = 10000000001
-MAX_BODY = 32 * 1024 * 1024
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 _IRN = re.compile(r"[0-9a-f]{64}")
 
@@ -50,37 +46,6 @@ class NicError(Exception):
 
 def _error(code, message, info=None):
     return NicError([(code, message)], info)
-
-
-class Request:
-
-    def __init__(self, method, path, query, headers, body=b"", client_ip="127.0.0.1"):
-        self.method = method.upper()
-        self.path = path
-        self.query = {key.lower(): values[-1] for key, values in query.items()}
-        self.headers = headers  # case-insensitive mapping (http.client.HTTPMessage or similar)
-        self.body = body
-        self.client_ip = client_ip
-
-    def header(self, *names):
-        """First non-empty header among `names`, accepting hyphens for underscores (EWB-system style)."""
-        for name in names:
-            for spelling in (name, name.replace("_", "-")):
-                value = self.headers.get(spelling)
-                if value is not None and value.strip():
-                    return value.strip()
-        return None
-
-
-class Reply:
-
-    def __init__(self, status=200, body=b"", content_type="application/json; charset=utf-8", headers=None,
-                 action=None, hold=0.0):
-        self.status = status
-        self.body = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-        self.headers = [("Content-Type", content_type)] + list(headers or [])
-        self.action = action  # None: send; "drop": close without reply; "hang": hold, then close
-        self.hold = hold
 
 
 def envelope(status, data=None, errors=None, info=None):
@@ -187,29 +152,19 @@ class Sandbox:
             return Reply(429, b"Too Many Requests", "text/plain",
                          headers=[("Retry-After", f"{retry_after:g}")])
         if kind in ("http_error", "hang") and not commit:
-            return self._fault_reply(fault)
+            return fault_reply(fault, Reply)
 
         if endpoint.startswith("ewb_"):
             extra_headers, result = self.ewb.handle(endpoint, request)
         else:
             extra_headers, result = [], self._dispatch(endpoint, params, request)
         if kind in ("http_error", "hang"):
-            return self._fault_reply(fault)
+            return fault_reply(fault, Reply)
         if kind == "drop_after_commit":
             return Reply(action="drop")
         if kind == "corrupt_data":
-            _corrupt(result)
+            corrupt(result)
         return Reply(200, result, headers=extra_headers)
-
-    @staticmethod
-    def _fault_reply(fault):
-        if fault.kind == "hang":
-            return Reply(action="hang", hold=fault.params["seconds"])
-        status = fault.params["status"]
-        reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-                  504: "Gateway Time-out"}[status]
-        page = f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"
-        return Reply(status, page.encode(), "text/html")
 
     def _dispatch(self, endpoint, params, request):
         try:
@@ -592,25 +547,10 @@ class Sandbox:
     # --- /sandbox/* -------------------------------------------------------------------------
 
     def info(self):
-        return {
-            "client_id": master.CLIENT_ID,
-            "client_secret": master.CLIENT_SECRET,
-            "users": [dict(user) for user in master.USERS],
-            "gstins": [master.public_entry(taxpayer) for taxpayer in master.TAXPAYERS],
-            "token_minutes": self.token_minutes,
-            "now": fmt(self.clock.now()),
-            "signing_kid": self.keys.kid,
-            "hsn_master": {"source": self.hsn_master.source, "entries": len(self.hsn_master)},
-            "paths": {"encryption_key": "/sandbox/keys/encryption.pem", "signing_certificate":
-                      "/sandbox/keys/signing.pem", "rules": "/sandbox/rules", "aato": "/sandbox/aato"},
-            "ewb": {"base": EWB_PREFIX, "users": [dict(user) for user in EWB_USERS], "pins": pins.dataset_info()},
-        }
+        return control.info(self)
 
     def stats(self):
-        with self._counts_lock:
-            counts = dict(self.request_counts)
-        return {"irns": self.store.count_invoices(), "irns_by_seller": self.store.invoice_counts(),
-                "ewaybills": self.store.count_ewaybills(), "requests": counts}
+        return control.stats(self)
 
 
 def _signed_item(item):
@@ -637,111 +577,6 @@ def _json_body(request):
         return json.loads(request.body)
     except ValueError:
         return None
-
-
-def _truncated_b64(text):
-    """Base64 of ciphertext cut short: not a whole number of AES blocks, so it cannot decrypt."""
-    raw = base64.b64decode(text)
-    return base64.b64encode(raw[:-5] or b"\x00").decode()
-
-
-def _corrupt(result):
-    data = result.get("Data")
-    if isinstance(data, str) and data:
-        result["Data"] = _truncated_b64(data)
-    elif isinstance(data, dict) and data.get("Sek"):
-        result["Data"] = dict(data, Sek=_truncated_b64(data["Sek"]))
-    for key in ("data", "sek"):  # the e-way bill API's lower-case envelope
-        if isinstance(result.get(key), str) and result[key]:
-            result[key] = _truncated_b64(result[key])
-
-
-# --- HTTP ------------------------------------------------------------------------------------
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections as they do with NIC
-    server_version = "IRP-Sandbox"
-    sys_version = ""
-    timeout = 120  # idle keep-alive connections are closed after this
-    disable_nagle_algorithm = True  # headers and body go out in two writes: without this, 40 ms per reply
-
-    def _serve(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self.send_error(413)
-            return
-        body = self.rfile.read(length) if length else b""
-        url = urlsplit(self.path)
-        request = Request(self.command, url.path, parse_qs(url.query), self.headers, body, self.client_address[0])
-        reply = self.server.app.handle(request)
-        if reply.action:
-            if reply.action == "hang":
-                self.server.app.stopping.wait(reply.hold)
-            self.close_connection = True
-            try:  # close at once, with no reply: the client sees the connection drop
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        self.send_response(reply.status)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    do_GET = do_POST = do_DELETE = do_PUT = _serve
-
-    def log_message(self, format, *args):  # noqa: A002 (signature of the base class)
-        if self.server.verbose:
-            super().log_message(format, *args)
-
-
-class SandboxHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # bulk senders open 4-16 connections at once
-    allow_reuse_address = True
-
-    def __init__(self, address, app, verbose=False):
-        self.app = app
-        self.verbose = verbose
-        self._connections = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    @property
-    def url(self):
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def process_request(self, request, client_address):
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request):
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return  # the client went away (timed out, reset): nothing to report
-        _logger.exception("request from %s failed", client_address[0])
-
-    def stop(self):
-        """Stop serving, release held replies and close every open connection."""
-        self.app.stopping.set()
-        self.shutdown()
-        self.server_close()
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self.app.close()
 
 
 def make_server(host="127.0.0.1", port=8765, db_path=".local/sandbox.sqlite3", token_minutes=DEFAULT_TOKEN_MINUTES,
