@@ -16,6 +16,9 @@ from . import account_journal
 from . import account_edi_format
 from . import account_edi_document
 from . import account_move_odoo_edi
+from . import l10n_in_einvoice_ewaybill
+from . import l10n_in_einvoice_ewaybill_event
+from . import account_move_ewaybill
 from . import ir_actions_server
 from . import res_partner
 from . import res_company_gstin

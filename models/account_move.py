@@ -67,11 +67,7 @@ class AccountMove(models.Model):
     l10n_in_einv_cancel_reason = fields.Selection(CANCEL_REASONS, string="Cancel reason", copy=False, readonly=True)
     l10n_in_einv_cancel_remark = fields.Char(string="Cancel remark", copy=False, readonly=True)
     l10n_in_einv_cancel_date = fields.Datetime(string="IRN cancelled on", copy=False, readonly=True)
-    l10n_in_einv_ewb_no = fields.Char(string="E-way bill", copy=False, readonly=True)
-    l10n_in_einv_ewb_date = fields.Datetime(string="E-way bill date", copy=False, readonly=True)
-    l10n_in_einv_ewb_valid_till = fields.Datetime(string="E-way bill valid till", copy=False, readonly=True)
-    l10n_in_einv_ewb_status = fields.Selection(
-        [("active", "Active"), ("cancelled", "Cancelled")], string="E-way bill status", copy=False, readonly=True)
+    # l10n_in_einv_ewb_no/_date/_valid_till/_status: the current e-way bill record's (account_move_ewaybill.py)
     l10n_in_einv_cancellable = fields.Boolean(compute="_compute_l10n_in_einv_cancellable")
     l10n_in_einv_api_log_ids = fields.One2many("l10n_in.einvoice.api.log", "move_id", string="IRP calls")
     l10n_in_einv_api_log_count = fields.Integer(compute="_compute_l10n_in_einv_api_log_count")

@@ -319,14 +319,12 @@ class AccountMove(models.Model):
                 "l10n_in_einv_signed_invoice": result.signed_invoice,
                 "l10n_in_einv_signed_qr": result.signed_qr_code,
                 "l10n_in_einv_irp_status": result.status or False,
-                "l10n_in_einv_ewb_no": result.ewb_no and str(result.ewb_no) or False,
-                "l10n_in_einv_ewb_date": _utc_naive(result.ewb_date),
-                "l10n_in_einv_ewb_valid_till": _utc_naive(result.ewb_valid_till),
-                "l10n_in_einv_ewb_status": result.ewb_no and "active" or False,
                 "l10n_in_einv_error": False, "l10n_in_einv_error_codes": False,
                 "l10n_in_einv_outcome_unknown": False, "l10n_in_einv_unknown_since": False,
                 "l10n_in_einv_next_attempt": False, "l10n_in_einv_queued": False, "l10n_in_einv_hold": False,
             })
+        if result.ewb_no:  # an e-way bill the IRP reports with the IRN: its own record
+            self._l10n_in_einv_ewaybill_record(result.ewb_no, "irn_reply", result.ewb_date, result.ewb_valid_till)
         self._l10n_in_einv_close_activities()
         self._l10n_in_einv_refresh_pdf()
         if waiting := self.l10n_in_einv_sending_after_irn:  # a Send & Print that waited for this IRN

@@ -148,12 +148,10 @@ class AccountMove(models.Model):
         if cancelled:
             vals.update({"l10n_in_einv_cancel_date": _utc_naive(cancel_date), "l10n_in_einv_cancel_reason": reason,
                          "l10n_in_einv_cancel_remark": reason and self["l10n_in_edi_cancel_remarks"] or False})
-        if result.ewb_no:  # an e-way bill made with the IRN
-            vals.update({"l10n_in_einv_ewb_no": result.ewb_no, "l10n_in_einv_ewb_date": _utc_naive(result.ewb_date),
-                         "l10n_in_einv_ewb_valid_till": _utc_naive(result.ewb_valid_till),
-                         "l10n_in_einv_ewb_status": "active"})
         with write_guard.trusted():
             self.write(vals)
+        if result.ewb_no:  # an e-way bill made with the IRN
+            self._l10n_in_einv_ewaybill_record(result.ewb_no, "odoo_edi", result.ewb_date, result.ewb_valid_till)
         self._l10n_in_einv_close_activities()
         note = _("IRN %(irn)s (Ack No %(ack)s) imported from Odoo's e-invoicing; its signed invoice and QR code "
                  "verify with the IRP's certificate.", irn=result.irn, ack=result.ack_no)
@@ -178,10 +176,7 @@ class AccountMove(models.Model):
                 "The e-way bill stored by Odoo's e-way bill module was NOT imported: %(error)s.", error=exc), report)
             return
         status = "cancelled" if document.state == "cancelled" else "active"
-        with write_guard.trusted():
-            self.write({"l10n_in_einv_ewb_no": bill.ewb_no, "l10n_in_einv_ewb_date": _utc_naive(bill.ewb_date),
-                        "l10n_in_einv_ewb_valid_till": _utc_naive(bill.ewb_valid_till),
-                        "l10n_in_einv_ewb_status": status})
+        self._l10n_in_einv_ewaybill_record(bill.ewb_no, "odoo_edi", bill.ewb_date, bill.ewb_valid_till, state=status)
         self._l10n_in_einv_note(_("E-way bill %(number)s (%(status)s) imported from Odoo's e-way bill module.",
                                   number=bill.ewb_no, status=dict(self._fields["l10n_in_einv_ewb_status"]
                                                                   ._description_selection(self.env))[status]))

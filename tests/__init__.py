@@ -14,3 +14,4 @@ from . import test_l10n_in_einv_odoo_edi
 from . import test_l10n_in_einv_dated_rules
 from . import test_l10n_in_einv_golden
 from . import test_l10n_in_einv_gstin
+from . import test_l10n_in_einv_ewaybill

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from ..models.account_move import CANCEL_REASONS, CANCEL_WINDOW
 
@@ -14,6 +15,14 @@ class L10nInEinvoiceCancelWizard(models.TransientModel):
                          help="Why the IRN is cancelled, as the IRP will record it (at most 100 characters).")
     within_window = fields.Boolean(compute="_compute_window")
     deadline = fields.Datetime(compute="_compute_window", string="Cancellable until")
+    ewaybill_id = fields.Many2one(
+        "l10n_in.einvoice.ewaybill", compute="_compute_ewaybill", string="Active e-way bill",
+        help="The IRP does not cancel an IRN while its e-way bill is active (2230): cancel the e-way bill first.")
+
+    @api.depends("move_id")
+    def _compute_ewaybill(self):
+        for wizard in self:
+            wizard.ewaybill_id = wizard.move_id.l10n_in_einv_ewaybill_ids.filtered(lambda b: b.state == "active")[:1]
 
     @api.depends("move_id")
     def _compute_window(self):
@@ -24,6 +33,10 @@ class L10nInEinvoiceCancelWizard(models.TransientModel):
 
     def action_cancel_irn(self):
         self.ensure_one()
+        if self.ewaybill_id:
+            raise UserError(_("E-way bill %(number)s of this invoice is active: the IRP does not cancel the IRN "
+                              "until it is cancelled (2230). Cancel the e-way bill first.",
+                              number=self.ewaybill_id.name))
         cancelled, message = self.move_id._l10n_in_einv_cancel(self.reason, self.remark.strip())
         return {"type": "ir.actions.client", "tag": "display_notification",
                 "params": {"title": _("IRN cancelled") if cancelled else _("IRN not cancelled"),
@@ -32,6 +45,12 @@ class L10nInEinvoiceCancelWizard(models.TransientModel):
                                "%(message)s The IRP never accepts this number again: use 'Cancel and make "
                                "corrected copy' on the invoice to issue it under a new number.", message=message),
                            "next": {"type": "ir.actions.act_window_close"}}}
+
+    def action_cancel_ewaybill(self):
+        """One click from the refusal to the e-way bill's cancellation."""
+        self.ensure_one()
+        return self.move_id.with_context(l10n_in_einv_ewaybill_id=self.ewaybill_id.id) \
+            .action_l10n_in_einv_ewaybill_cancel()
 
     def action_credit_note(self):
         """After 24 hours the way out is a credit note."""
