@@ -13,3 +13,9 @@ class ResCompany(models.Model):
         string="Refresh GSTINs invoiced within (days)", default=30,
         help="The scheduled GSTIN refresh checks the customers and delivery addresses of posted invoices and "
         "credit notes of this many last days.")
+
+    _sql_constraints = [
+        ("l10n_in_einv_gstin_days_positive",
+         "CHECK(l10n_in_einv_gstin_max_age_days >= 0 AND l10n_in_einv_gstin_invoiced_days >= 0)",
+         "The GSTIN check intervals must be zero or more days."),
+    ]

@@ -5,6 +5,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
+from ..irp import gstin as gstin_rules
 from ..irp import gstin_status
 from ..sandbox import master
 from ..tools import write_guard
@@ -256,12 +257,15 @@ class TestEinvoiceGstin(GstinCommon):
         move = self._invoice(self.partner_inter, [(self.product_laptop, 1, 3900.0, self.igst_18)],
                              partner_shipping_id=ship.id)
         self.assertEqual(move.l10n_in_einv_buyer_gstin_partner_id, self.partner_inter)
+        self.assertFalse(move.l10n_in_einv_buyer_gstin_status, "not checked yet")
         self.assertEqual(move.l10n_in_einv_ship_gstin_partner_id, ship)
         action = move.with_user(self.editor).action_l10n_in_einv_verify_ship_gstin()
         wizard = self.env[action["res_model"]].browse(action["res_id"])
         self.assertEqual((wizard.partner_id, wizard.gstin), (ship, master.BUYER_TN["gstin"]))
         action = move.with_user(self.editor).action_l10n_in_einv_verify_buyer_gstin()
         self.assertEqual(self.env[action["res_model"]].browse(action["res_id"]).partner_id, self.partner_inter)
+        self.assertEqual(move.l10n_in_einv_buyer_gstin_status, "Active")
+        self.assertEqual(move.l10n_in_einv_buyer_gstin_checked_at, self.partner_inter.l10n_in_einv_gstin_checked_at)
         same = self._invoice(self.partner_inter, [(self.product_laptop, 1, 4000.0, self.igst_18)])
         self.assertFalse(same.l10n_in_einv_ship_gstin_partner_id)
 
@@ -285,8 +289,12 @@ class TestEinvoiceGstin(GstinCommon):
         self.credential.write({"environment": "production", "base_url": "https://api.einvoice1.gst.gov.in"})
         partner.vat = "27AAECR4512K1ZC"
         self.assertIn("check-character", partner._onchange_l10n_in_einv_gstin_vat()["warning"]["message"])
-        partner.vat = master.ECOM_TCS["gstin"]
-        self.assertFalse(partner._onchange_l10n_in_einv_gstin_vat())
+        uin = "0717UNO00157UN" + gstin_rules.check_char("0717UNO00157UN")
+        nrtp = "2717USA12345NR" + gstin_rules.check_char("2717USA12345NR")
+        for special in (master.ECOM_TCS["gstin"], "9917USA29005OS9", uin, nrtp):  # TCS, OIDAR, UIN, NRTP
+            with self.subTest(special=special):
+                partner.vat = special
+                self.assertFalse(partner._onchange_l10n_in_einv_gstin_vat(), "a special form is no typo")
 
     def test_scheduled_refresh_of_recently_invoiced_customers(self):
         invoiced = self._partner(master.BUYER_TN, self.state_tn, name="Invoiced lately")
