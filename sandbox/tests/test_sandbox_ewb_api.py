@@ -113,3 +113,117 @@ def test_get_by_someone_else_is_refused(sandbox, ewb, today):
     buyer = Ewb(sandbox, user=BUYER_EWB).login()
     assert buyer.get_ewaybill(number)["toGstin"] == master.BUYER_MH["gstin"]
     assert KA_EWB["gstin"] == master.SELLER_KA["gstin"] and new_doc_no() != new_doc_no()
+
+
+# --- GENEWAYBILL rules (§5.1, §6, §7, §8) ---------------------------------------------------------------
+
+@pytest.mark.parametrize("changes, code", [
+    ({"supplyType": "X"}, "201"), ({"subSupplyType": 13}, "202"), ({"subSupplyType": 8}, "377"),
+    ({"docType": "XYZ"}, "204"), ({"docNo": "A" * 17}, "206"), ({"docDate": "2026-01-01"}, "207"),
+    ({"transactionType": 7}, "612"), ({"transactionType": None}, "614"), ({"fromGstin": "29AAACK4521F1Z"}, "208"),
+    ({"toGstin": "NOPE"}, "212"), ({"fromPincode": 12345}, "210"), ({"toPincode": "ABCDEF"}, "214"),
+    ({"fromStateCode": 96}, "211"), ({"toStateCode": 55}, "215"), ({"itemList": []}, "233"),
+    ({"igstValue": -1}, "629"), ({"totInvValue": 1000}, "620"),
+])
+def test_generate_shape_errors(ewb, today, changes, code):
+    assert code in ewb.codes("GENEWAYBILL", ewb_payload(today, **changes))
+
+
+def test_generate_party_and_item_errors(sandbox, ewb, today):
+    intra = ewb_payload(today, buyer=master.BUYER_KA)
+    assert ewb.codes("GENEWAYBILL", dict(intra, igstValue=100.0, totInvValue=intra["totInvValue"] + 100)) == ["623"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, cgstValue=10.0, sgstValue=10.0, totInvValue=106220)) == ["624"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, userGstin=master.SELLER_MH["gstin"])) == ["358"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, seller=master.SELLER_MH)) == ["359"]
+    assert "360" in ewb.codes("GENEWAYBILL", ewb_payload(today, supplyType="I"))
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, buyer=master.BUYER_BLOCKED)) == ["716"]
+    services = ewb_payload(today)
+    services["itemList"] = [dict(services["itemList"][0], hsnCode=998314)]
+    assert ewb.codes("GENEWAYBILL", services) == ["724"]
+    sandbox.set_aato(master.SELLER_KA["gstin"], "5to10")  # an e-invoicing supplier: B2B invoices go via the IRP
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today)) == ["720"]
+    challan = ewb_payload(today, doc_type="CHL", subSupplyType=4)
+    challan["itemList"] = [dict(challan["itemList"][0], hsnCode=8471)]
+    assert ewb.codes("GENEWAYBILL", challan) == ["283"]  # 6 digits from AATO 5 cr
+    six_digits = [dict(challan["itemList"][0], hsnCode=847130)]
+    assert ewb.ok("GENEWAYBILL", dict(challan, itemList=six_digits))["ewayBillNo"]
+
+
+def test_document_age_by_the_calendar(sandbox, ewb, today):
+    assert ewb.ok("GENEWAYBILL", ewb_payload(today, doc_date=today - timedelta(days=180)))["ewayBillNo"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, doc_date=today - timedelta(days=181))) == ["820"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, docDate="30/06/2017")) == ["819"]
+    sandbox.set_rules(ewb_doc_age_180_days=False)
+    assert ewb.ok("GENEWAYBILL", ewb_payload(today, doc_date=today - timedelta(days=181)))["ewayBillNo"]
+
+
+@pytest.mark.parametrize("changes, code", [
+    ({"vehicleNo": "12345678"}, "225"), ({"vehicleNo": "", "transDocNo": ""}, "226"), ({"transMode": "6"}, "220"),
+    ({"transMode": "2", "vehicleNo": ""}, "394"), ({"transMode": "3", "vehicleNo": "", "transDocNo": "AWB1"}, "385"),
+    ({"transMode": "2", "vehicleNo": "", "vehicleType": "O", "transDocNo": "RR1", "transDocDate": "01/01/2026"},
+     "634"),
+    ({"transMode": "", "transporterId": ""}, "619"), ({"vehicleType": "X"}, "361"), ({"transDistance": "5000"}, "221"),
+    ({"transporterId": "12345"}, "222"),
+])
+def test_generate_transport_errors(ewb, today, changes, code):
+    assert code in ewb.codes("GENEWAYBILL", ewb_payload(today, **changes))
+
+
+def test_transport_document_before_the_invoice_is_362(ewb, today):
+    yesterday = today - timedelta(days=1)
+    rail = ewb_payload(today, mode="2", vehicle="", transDocNo="FSJWT123456", transDocDate=f"{yesterday:%d/%m/%Y}")
+    assert ewb.codes("GENEWAYBILL", rail) == ["362"]
+    assert ewb.ok("GENEWAYBILL", dict(rail, transDocDate=f"{today:%d/%m/%Y}"))["validUpto"]
+
+
+@pytest.mark.parametrize("distance, odc, days", [(10, False, 1), (200, False, 1), (201, False, 2), (100, True, 5),
+                                                 (1000, False, 5), (1000, True, 50)])
+def test_validity_from_the_distance(ewb, today, distance, odc, days):
+    data = ewb.ok("GENEWAYBILL", ewb_payload(today, distance=distance, vehicle_type="O" if odc else "R"))
+    assert data["validUpto"] == f"{today + timedelta(days=days):%d/%m/%Y} 11:59:00 PM"
+
+
+def test_same_pin_needs_a_distance_of_at_most_100_km(ewb, today):
+    local = dict(ewb_payload(today, buyer=master.BUYER_KA), toPincode=master.SELLER_KA["pin"])
+    assert ewb.codes("GENEWAYBILL", local) == ["721"]
+    envelope = ewb.post("GENEWAYBILL", dict(local, transDistance="101"))
+    assert error_codes(envelope) == ["702"] and envelope["info"] == "Pin-Pin calc distance: 100KM"
+    assert ewb.ok("GENEWAYBILL", dict(local, transDistance="12"))["validUpto"]
+
+
+def test_export_pin_needs_a_distance(ewb, today):
+    export = ewb_payload(today, toGstin="URP", toPincode=999999, toStateCode=99, subSupplyType=3,
+                         actToStateCode=33, cgstValue=0, sgstValue=0)
+    assert ewb.codes("GENEWAYBILL", export) == ["721"]
+    assert ewb.ok("GENEWAYBILL", dict(export, transDistance="350"))["ewayBillNo"]
+
+
+def test_ship_to_and_dispatch_from_gstins_only_with_the_switch(sandbox, ewb, today):
+    ship = {"shipToGSTIN": master.BUYER_KA["gstin"], "shipToTradeName": "Brindavan Retail"}
+    assert ewb.ok("GENEWAYBILL", ewb_payload(today, **ship))["ewayBillNo"]  # on hold: NIC ignores the keys
+    sandbox.set_rules(ship_to_gstin=True)
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, **ship)) == ["616"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, transactionType=2)) == ["608"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, transactionType=2, shipToGSTIN="BAD")) == ["609"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, transactionType=2, shipToGSTIN=master.BUYER_MH[
+        "gstin"])) == ["618"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, transactionType=3)) == ["607"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, transactionType=4, shipToGSTIN="URP",
+                                                dispatchFromGSTIN=master.SELLER_KA["gstin"])) == ["617"]
+    assert ewb.codes("GENEWAYBILL", ewb_payload(today, dispatchFromGSTIN=master.TRANSPORTER["gstin"])) == ["615"]
+    assert ewb.ok("GENEWAYBILL", ewb_payload(today, transactionType=2, **ship))["ewayBillNo"]
+
+
+def test_masters_and_error_list(ewb):
+    details = ewb.open_get(ewb.http.get(f"{ewb.base}/Master/GetGSTINDetails", params={"GSTIN": master.BUYER_MH[
+        "gstin"]}, headers=ewb.client_headers()).json())
+    assert details["gstin"] == master.BUYER_MH["gstin"] and details["pinCode"] == "400059"
+    errors = ewb.open_get(ewb.http.get(f"{ewb.base}/Master/GetErrorList", headers=ewb.client_headers()).json())
+    assert {"errorCode": "702", "errorDesc": "The distance between the pincodes given is too high"} in errors
+    assert error_codes(ewb.get("GetEwayBill", ewbNo="12")) == ["301"]
+    assert ewb.http.get(f"{ewb.base}/ewayapi/NoSuchMethod", headers=ewb.client_headers()).status_code == 404
+
+
+def test_trailing_slash_and_data_key_spellings(ewb, today):
+    envelope = ewb.post("GENEWAYBILL", ewb_payload(today), path="/ewayapi/", data_key="Data")
+    assert envelope["status"] == "1" and set(envelope) == {"status", "data"}

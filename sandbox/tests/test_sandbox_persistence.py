@@ -120,3 +120,31 @@ def test_bad_command_line_is_refused(tmp_path):
                              "--fault", "gremlins"], cwd=REPO_ROOT, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
                             capture_output=True, text=True, timeout=30)
     assert result.returncode != 0 and "unknown fault kind" in result.stderr
+
+
+def test_a_file_from_before_the_ewb_api_is_migrated(tmp_path):
+    """ewaybills.irn was NOT NULL and had no document columns: the table is copied into the new shape."""
+    import sqlite3
+
+    from sandbox.store import Store
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE ewaybills (ewb_no INTEGER PRIMARY KEY, irn TEXT NOT NULL, gstin TEXT NOT NULL,
+            generated_at REAL NOT NULL, valid_till TEXT, distance INTEGER NOT NULL, request_json TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'ACT', cancelled_at REAL, cancel_reason TEXT, cancel_remark TEXT);
+        INSERT INTO ewaybills (ewb_no, irn, gstin, generated_at, distance, request_json)
+            VALUES (381000000001, 'abc', '29AAACK4521F1ZS', 1.0, 10, '{}');
+    """)
+    old.close()
+    store = Store(path)
+    try:
+        assert store.ewaybill(381000000001)["irn"] == "abc"
+        store.add_ewaybill_for_document({"ewb_no": 381000000002, "irn": None, "gstin": "29AAACK4521F1ZS",
+                                         "generated_at": 2.0, "distance": 5, "request_json": "{}",
+                                         "doc_type": "INV", "doc_no": "A1", "record_json": "{}"})
+        assert store.document_ewaybill("29AAACK4521F1ZS", "INV", "a1")["ewb_no"] == 381000000002
+    finally:
+        store.close()
+    Store(path).close()  # a second start finds the new shape
