@@ -351,10 +351,10 @@ def extend(client, payload, knowledge=NEVER_SENT, *, before=None, attempts=0, ga
 
 def close(client, ewb_no, closure_date, remarks, knowledge=NEVER_SENT, *, attempts=0, gate=None, clock=utc_now):
     """Voluntary closure (on hold): Refused(CLOSURE_NOT_AVAILABLE) while the client's calendar
-    has it off; a lost reply: done when GetEwayBill shows neither ACT nor CNL."""
+    has it off; a lost reply: done when GetEwayBill shows it closed (EwbBill.is_closed)."""
     problems = ewb_validation.validate_close(ewb_no, closure_date, remarks,
                                              calendar=getattr(client, "calendar", None), today=clock())
     if any(problem.key == "ewb_closure_not_available" for problem in problems):
         return Refused(CLOSURE_NOT_AVAILABLE, tuple(problems))
     return _run_action(client, "close", ewb_no, lambda: client.close(ewb_no, closure_date, remarks, today=clock()),
-                       lambda bill: bill.status not in ("ACT", "CNL"), knowledge, attempts, gate, clock, problems)
+                       lambda bill: bill.is_closed, knowledge, attempts, gate, clock, problems)

@@ -151,8 +151,9 @@ class EwbBill:
     @classmethod
     def from_data(cls, data):
         rows = get(data, "VehiclListDetails", "vehicleListDetails") or []
-        entries = [PartBEntry.from_data(row) for row in rows if isinstance(row, dict)]
-        # oldest first; rows without a readable date keep their place before dated ones (stable sort)
+        # NIC lists the newest entry first (real GetEwayBill samples) with minute-precise dates:
+        # reversed, then sorted by date (stable), ties stay in NIC's order; kept oldest first
+        entries = [PartBEntry.from_data(row) for row in reversed(rows) if isinstance(row, dict)]
         entries.sort(key=lambda entry: entry.entered_at.timestamp() if entry.entered_at else float("-inf"))
         return cls(
             ewb_no=number_text(get(data, "ewbNo", "ewayBillNo")), status=_text(get(data, "status")),
@@ -173,6 +174,14 @@ class EwbBill:
     @property
     def is_cancelled(self):
         return self.status == CANCELLED
+
+    @property
+    def is_closed(self):
+        """Voluntarily closed (§5.7: NIC promised a "Closed" status but published no field; a
+        status other than ACT/CNL, a closed flag or a closure date is read as closed)."""
+        if self.status not in (None, ACTIVE, CANCELLED):
+            return True
+        return str(get(self.data, "closed") or "").upper() in ("Y", "TRUE") or bool(get(self.data, "closureDate"))
 
     @property
     def current_part_b(self):

@@ -300,7 +300,8 @@ def _check_distance(report, payload):
             report.add("transDistance", "721", "ewb_distance_zero_foreign_pin")
     elif from_pin == to_pin:
         if distance == 0:
-            report.add("transDistance", "221", "ewb_distance_zero_same_pin", pin=from_pin)
+            # NIC knows no PIN-to-PIN distance within one PIN: "give the distance" (721)
+            report.add("transDistance", "721", "ewb_distance_zero_same_pin", pin=from_pin)
         elif distance > SAME_PIN_MAX_DISTANCE:
             report.add("transDistance", "221", "ewb_distance_same_pin_too_far", pin=from_pin,
                        max=SAME_PIN_MAX_DISTANCE, value=distance)

@@ -369,7 +369,7 @@ class FakeEwb:
         if bill is None or bill["status"] != "ACT":
             return self._error("312")
         self.now += timedelta(minutes=1)
-        bill["VehiclListDetails"].append(
+        bill["VehiclListDetails"].insert(0,  # NIC lists the newest first
             {"updMode": "API", "vehicleNo": payload.get("vehicleNo", ""), "fromPlace": payload["fromPlace"],
              "fromState": payload["fromState"], "tripshtNo": 0, "userGSTINTransin": self.GSTIN,
              "enteredDate": self._ist(self.now), "transMode": payload["transMode"],

@@ -297,3 +297,23 @@ def test_every_call_is_logged_with_secrets_masked(ewb_fake):
 def test_endpoint_names_and_actions():
     assert ENDPOINTS["ewb_generate"][2] == "GENEWAYBILL" and ENDPOINTS["ewb_update_part_b"][2] == "VEHEWB"
     assert ENDPOINTS["ewb_get"][:2] == ("GET", "/ewayapi/GetEwayBill")
+
+
+# --- results -----------------------------------------------------------------------------------------
+
+def test_part_b_history_is_kept_oldest_first_even_with_equal_minutes():
+    from irp.ewb_results import EwbBill
+    same = "03/12/2026 06:18:00 AM"
+    bill = EwbBill.from_data({"ewbNo": 381000000001, "status": "ACT", "VehiclListDetails": [  # NIC: newest first
+        {"vehicleNo": "KA05MN4321", "enteredDate": same}, {"vehicleNo": "KA01AB1234", "enteredDate": same},
+        {"vehicleNo": "KA09ZZ0001", "enteredDate": "02/12/2026 11:00:00 PM"}]})
+    assert [entry.vehicle_no for entry in bill.part_b] == ["KA09ZZ0001", "KA01AB1234", "KA05MN4321"]
+    assert bill.current_part_b.vehicle_no == "KA05MN4321"
+
+
+def test_closed_is_read_from_any_hint():
+    from irp.ewb_results import EwbBill
+    assert not EwbBill.from_data({"ewbNo": 1, "status": "ACT"}).is_closed
+    assert EwbBill.from_data({"ewbNo": 1, "status": "ACT", "closed": "Y"}).is_closed
+    assert EwbBill.from_data({"ewbNo": 1, "status": "CLS"}).is_closed
+    assert not EwbBill.from_data({"ewbNo": 1, "status": "CNL"}).is_closed
