@@ -119,6 +119,14 @@ class TestEinvoiceGstin(GstinCommon):
         self.assertEqual(again.l10n_in_einv_state, "generated")
         self.assertEqual(len(self._calls("get_gstin", master.BUYER_MH["gstin"])), mh_calls + 1)
 
+    def test_an_invoice_stopped_by_its_own_problems_checks_no_gstin(self):
+        partner = self._partner(master.BUYER_TN, self.state_tn, zip="6000")
+        move = self._invoice(partner, [(self.product_laptop, 1, 2450.0, self.igst_18)])
+        move._l10n_in_einv_send(commit=False)
+        self.assertEqual(move.l10n_in_einv_state, "error")
+        self.assertFalse(move.l10n_in_einv_api_log_ids, "nothing reaches the IRP, not even a GSTIN check")
+        self.assertFalse(partner.l10n_in_einv_gstin_checked_at)
+
     def test_a_failing_check_never_blocks_sending(self):
         self.sandbox.set_faults([{"kind": "http_error", "status": 503, "endpoint": "get_gstin", "times": 5}])
         move = self._generate(self._invoice(self.partner_intra, [(self.product_laptop, 1, 2500.0)]))
@@ -307,6 +315,16 @@ class TestEinvoiceGstin(GstinCommon):
         self.env["res.partner"]._cron_l10n_in_einv_refresh_gstins()
         self.assertGreater(invoiced.l10n_in_einv_gstin_checked_at, old)
         self.assertEqual(idle.l10n_in_einv_gstin_checked_at, old, "not invoiced within the last 30 days")
+
+    def test_merging_contacts_keeps_one_status(self):
+        checked = self._partner(master.BUYER_MH, self.state_mh, name="Ratnagiri (checked)")
+        self._verify(checked)
+        duplicate = self._partner(master.BUYER_MH, self.state_mh, name="Ratnagiri (duplicate)")
+        wizard = self.env["base.partner.merge.automatic.wizard"].create({})
+        wizard._merge((checked | duplicate).ids, duplicate)
+        self.assertFalse(checked.exists())
+        self.assertEqual(duplicate.l10n_in_einv_gstin_status, "ACT")
+        self.assertEqual(duplicate.l10n_in_einv_gstin_checked, master.BUYER_MH["gstin"])
 
     def test_no_credential_says_so(self):
         self.credential.active = False
