@@ -1,5 +1,6 @@
 """Run the sandbox in the foreground: python -m sandbox [--host H] [--port P] [--db FILE] ...
 
+The e-way bill system's own API is served on the same port under /ewaybillapi/v1.03.
 Prints one line "IRP sandbox listening on http://HOST:PORT (db FILE)" on stdout
 once it accepts requests (with --port 0 the line tells the chosen port), then
 serves until interrupted (Ctrl-C / SIGTERM).
@@ -9,9 +10,12 @@ import logging
 import os
 import signal
 import sys
+import textwrap
 import threading
 
+from . import pins
 from .calendar import BANDS, RULES, Calendar, CalendarError, parse_cli_pair
+from .ewb_api import ENDPOINTS as EWB_ENDPOINTS, PREFIX as EWB_PREFIX
 from .faults import Fault, FaultError
 from .master import HsnMaster
 from .server import DEFAULT_TOKEN_MINUTES, make_server
@@ -20,9 +24,30 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DB = os.path.join(REPO_ROOT, ".local", "sandbox.sqlite3")
 
 
+EPILOG = f"""\
+The e-way bill system's own API (nic-ewb-api.md) on the same port, sharing the store with the
+IRP's e-way bills by IRN (users: GET /sandbox/info -> ewb.users; client as for the IRP):
+  POST {EWB_PREFIX}/auth
+      ACCESSTOKEN; headers client-id (or client_id), client-secret, gstin
+  POST {EWB_PREFIX}/ewayapi
+      {{"action": ..., "data": AES(SEK)}}: GENEWAYBILL, VEHEWB, UPDATETRANSPORTER, CANEWB,
+      REJEWB, EXTENDVALIDITY; CLOSEEWB with --rule ewb_voluntary_closure=on
+  GET  {EWB_PREFIX}/ewayapi/GetEwayBill?ewbNo=N
+      also GetEwayBillGeneratedByConsigner?docType=&docNo=, and ?date=dd/mm/yyyy for
+      GetEwayBillsByDate, GetEwayBillsForTransporter, GetEwayBillsofOtherParty
+  GET  {EWB_PREFIX}/Master/GetGSTINDetails?GSTIN=G   and /Master/GetErrorList
+Faults reach these by endpoint or action name, e.g. --fault drop_after_commit:endpoint=GENEWAYBILL
+(the e-way bill is saved, the reply never comes; VEHEWB likewise). Endpoints:
+{textwrap.fill(", ".join(EWB_ENDPOINTS), 96, initial_indent="  ", subsequent_indent="  ")}
+PIN-to-PIN distance: real PIN centroids ({pins.DATASET}), great-circle x {pins.ROAD_FACTOR}.
+"""
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        prog="sandbox", description="Local NIC IRP sandbox: e-invoice API over HTTP with its own keys.")
+        prog="sandbox", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Local NIC IRP sandbox: e-invoice API over HTTP with its own keys, and the e-way bill "
+                    "system's own API on the same server.", epilog=EPILOG)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLite file kept between runs (default %(default)s)")

@@ -63,8 +63,9 @@ RULES = {rule.name: rule for rule in (
          on=False, note="on hold since ~30/07/2026: off unless switched on"),
     Rule("ewb_voluntary_closure", "Voluntary closure of an e-way bill through the e-way bill API (action CLOSEEWB "
          "in the sandbox: NIC's action name and keys are not confirmed)",
-         date(2026, 8, 1), (), "GSTN advisories 661, 663; FAQ of 02/07/2026 [R8][R29]; held by advisory 668 [R9]",
-         on=False, note="on hold since ~30/07/2026 with the ship-to change: off unless switched on"),
+         date(2026, 8, 1), ("239",), "GSTN advisories 661, 663; FAQ of 02/07/2026 [R8][R29]; held by advisory 668 [R9]",
+         on=False, note="on hold since ~30/07/2026 with the ship-to change: off unless switched on; "
+         "while off, CLOSEEWB is an invalid action (239)"),
 )}
 
 # --- AATO bands (the IRP reads them from GSTN data, never from the payload) -------------------

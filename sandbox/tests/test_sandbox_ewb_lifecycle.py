@@ -232,6 +232,12 @@ def test_part_b_reply_lost_after_commit(sandbox, ewb, generated):
     assert ewb.get_ewaybill(generated)["VehiclListDetails"][0]["vehicleNo"] == "KA05MN4321"
 
 
+def test_faults_name_ewb_endpoints_by_action():
+    from sandbox.faults import Fault
+    assert Fault.from_cli("drop_after_commit:endpoint=VEHEWB").endpoint == "ewb_vehicle"
+    assert Fault.from_dict({"kind": "latency", "endpoint": "ewb_extend"}).endpoint == "ewb_extend"
+
+
 def test_other_faults_reach_the_ewb_routes(sandbox, ewb, generated):
     sandbox.set_faults([{"kind": "http_error", "status": 503, "endpoint": "ewb_get", "times": 1}])
     assert ewb.http.get(f"{ewb.base}/ewayapi/GetEwayBill", params={"ewbNo": generated},
