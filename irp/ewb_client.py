@@ -137,8 +137,11 @@ class EwbClient:
         except (crypto.CryptoError, TypeError, ValueError) as exc:
             raise EwbError(f"The e-way bill system public key is not usable: {exc}", kind=AUTH,
                            endpoint="ewb_auth") from exc
+        # No early refresh: inside its 6 hours a re-authentication returns the SAME token (§3.3), so the
+        # IRP's "refresh in the last 10 minutes" would only spend ACCESSTOKEN hits (5 per 15 minutes).
+        # The token is renewed when our count of 6 hours ends, or once on 105/106/238.
         self._session = SessionManager(self._authenticate_now, session_store, self._clock,
-                                       gstin=config.gstin, user_name=config.username)
+                                       gstin=config.gstin, user_name=config.username, refresh_margin=timedelta(0))
         extra = dict(config.extra_headers or {})
         # NIC's docs write the hyphen forms (§2)
         self._headers = {"client-id": config.client_id, "client-secret": config.client_secret,

@@ -28,6 +28,7 @@ from . import ewb_errors, ewb_validation, policy, rules_calendar
 from .errors import AUTH, DUPLICATE, TRANSIENT, UNKNOWN_OUTCOME
 from .ewb_errors import EwbError, UntrustedReply
 from .ewb_results import CANCELLED, EwbBill
+from .results import distance_from
 from .policy import (  # noqa: F401 - re-exported: the outcomes and knowledge are the registration policy's
     DUPLICATE_MISMATCH, KNOWLEDGE, MAYBE_SENT, NEVER_SENT, REFUSED, TOTAL_TOLERANCE, GstinGate, IrpProblem, Pause,
     Refused, RetryAt, Unknown, backoff, is_configuration_error,
@@ -77,6 +78,18 @@ def problems_of(error):
     entries = getattr(error, "errors", None) or []
     return tuple(IrpProblem(entry["code"], ewb_errors.explain(entry["code"], entry.get("message")))
                  for entry in entries) or (IrpProblem("", str(error)),)
+
+
+def nic_distance(error):
+    """The PIN-to-PIN distance NIC states in a refusal's info (702: 'distance too high'), or None."""
+    texts = [str(entry) for entry in getattr(error, "info", None) or () if entry]
+    return distance_from(None, " ".join(texts)) if texts else None
+
+
+def _refused(exc):
+    """Refused(EWB_REFUSED) of a NIC refusal, with the distance NIC computed when it gave one."""
+    distance = nic_distance(exc)
+    return Refused(EWB_REFUSED, problems_of(exc), exc, params={"nic_distance": distance} if distance else {})
 
 
 def _same_text(first, second):
@@ -185,7 +198,7 @@ class _Conversation(policy._Conversation):
             return Refused(DUPLICATE_UNVERIFIABLE, problems_of(exc), exc, params={"doc": self.doc})
         if exc.kind in (TRANSIENT, AUTH) or is_configuration_error(exc):
             return self.retry(exc)
-        return Refused(EWB_REFUSED, problems_of(exc), exc)
+        return _refused(exc)
 
 
 def _guarded(gate, clock, attempts, what, run):
@@ -274,11 +287,11 @@ class _Action(policy._Conversation):
             if state == "failed":
                 return value
             if exc.kind != UNKNOWN_OUTCOME:
-                return Refused(EWB_REFUSED, problems_of(exc), exc)
+                return _refused(exc)
             return self.retry(exc, True, "lost_reply")  # not seen yet: read again before any resend
         if exc.kind in (TRANSIENT, AUTH) or is_configuration_error(exc):
             return self.retry(exc)
-        return Refused(EWB_REFUSED, problems_of(exc), exc)
+        return _refused(exc)
 
 
 def _run_action(client, name, ewb_no, send, applied, knowledge, attempts, gate, clock, problems=()):

@@ -299,7 +299,7 @@ class FakeEwb:
         if kind == "http_error":
             return FakeEwbResponse(fault.get("status", 502), text="<html>Bad Gateway</html>")
         if kind == "error":
-            return self._error(*str(fault["codes"]).split(","))
+            return self._error(*str(fault["codes"]).split(","), info=fault.get("info"))
         if name == "ACCESSTOKEN":
             self.auth_count += 1
             inner = crypto.open_auth_data(self.private_key, body["Data"])

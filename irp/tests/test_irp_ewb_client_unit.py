@@ -123,10 +123,10 @@ def test_token_is_kept_six_hours_then_renewed(ewb_fake, kit):
     client = ewb_fake.client(clock=clock)
     client.authenticate()
     assert client.session_state.expires_at == clock.now + timedelta(hours=6)
-    clock.advance(hours=5, minutes=40)
+    clock.advance(hours=5, minutes=59)  # no early refresh: NIC would hand back the same token
     client.generate(ewb_fake.payload())
     assert ewb_fake.auth_count == 1
-    clock.advance(minutes=15)  # inside the last 10 minutes: renewed before the call
+    clock.advance(minutes=2)  # our count of 6 hours is over: renewed before the call
     client.generate(ewb_fake.payload())
     assert ewb_fake.auth_count == 2
 

@@ -99,6 +99,12 @@ def test_data_error_is_refused_with_explained_codes(ewb_fake):
     assert outcome.codes == ["702", "215"] and "distance" in outcome.problems[0].message
 
 
+def test_702_carries_nic_distance(ewb_fake):
+    ewb_fake.faults = [{"on": "GENEWAYBILL", "kind": "error", "codes": "702", "info": "Pin-Pin calc distance: 147KM"}]
+    outcome = ewb_policy.generate(ewb_fake.client(), ewb_fake.payload(transDistance=400))
+    assert isinstance(outcome, Refused) and outcome.params == {"nic_distance": 147}
+
+
 def test_transient_error_backs_off(ewb_fake, kit):
     clock = kit.ManualClock()
     ewb_fake.faults = [{"on": "GENEWAYBILL", "kind": "error", "codes": "240"}]

@@ -266,3 +266,9 @@ def test_closure_when_switched_on_and_its_lost_reply(sandbox, kit, ewb_client):
         assert isinstance(outcome, Done) and outcome.recovered and outcome.result.is_closed
     finally:
         sandbox.reset_rules()
+
+
+def test_distance_too_high_is_refused_with_nic_distance(sandbox, kit, ewb_client):
+    outcome = ewb_policy.generate(ewb_client(), payload_for(sandbox, kit, transDistance=900))
+    assert isinstance(outcome, Refused) and outcome.codes == ["702"]
+    assert 100 < outcome.params["nic_distance"] < 900
