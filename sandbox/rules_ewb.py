@@ -4,12 +4,11 @@ GSTIN rule of 2026 (nic-rules-2025-26.md §4) for e-way bills made with or by IR
 
 Split from rules.py (the invoice rules), whose schema pieces and helpers it uses.
 """
-import math
 import re
-from datetime import datetime, timedelta
 
 from . import pins
 from .calendar import ewb_doc_too_old
+from .ewb_rules import validity_end  # one validity rule for e-way bills by IRN and by the EWB API (§7)
 from .rules import (
     DATE,
     EXPORT,
@@ -83,13 +82,6 @@ def pin_distance(from_pin, to_pin):
     own API does (pins.road_distance: real PIN centroids of India Post's directory, great-circle
     x 1.2): 0 for the same PIN, None when either PIN is not in the PIN data, never above 4000."""
     return pins.road_distance(from_pin, to_pin)
-
-
-def validity_end(generated_on, distance, over_dimensional=False):
-    """Last moment an e-way bill is valid: 1 day per 200 km (20 km for ODC), to 23:59 of the last day."""
-    per_day = 20 if over_dimensional else 200
-    days = max(1, math.ceil(distance / per_day))
-    return datetime.combine(generated_on + timedelta(days=days), datetime.min.time()).replace(hour=23, minute=59)
 
 
 _VEHICLE_PATTERNS = tuple(re.compile(pattern) for pattern in (
