@@ -36,7 +36,7 @@ from .session import MemorySessionStore, SessionManager, SessionState, utc_now
 
 _logger = logging.getLogger(__name__)
 
-__all__ = ["EwbConfig", "EwbClient", "ENDPOINTS", "ACTIONS", "BASE_URLS", "SessionState", "MemorySessionStore"]
+__all__ = ["ACTIONS", "BASE_URLS", "ENDPOINTS", "EwbClient", "EwbConfig", "MemorySessionStore", "SessionState"]
 
 # Base URLs (§1): the sandbox keeps /ewaybillapi/, production drops it.
 BASE_URLS = {
@@ -93,7 +93,7 @@ class EwbConfig:
 
 
 class _Reply:
-    __slots__ = ("data", "info", "alert", "http_status")
+    __slots__ = ("alert", "data", "http_status", "info")
 
     def __init__(self, data, info, alert, http_status):
         self.data = data
@@ -371,7 +371,7 @@ class EwbClient:
 
     def _call(self, endpoint, payload=None, query=None):
         """One call with the session; on 105/106/238 re-authenticate once and retry once."""
-        method, path, action = ENDPOINTS[endpoint]
+        _method, path, action = ENDPOINTS[endpoint]
         if query:
             path = f"{path}?{urlencode(query)}"
         text = crypto.dumps(payload) if payload is not None else None

@@ -28,11 +28,11 @@ from . import ewb_errors, ewb_validation, policy, rules_calendar
 from .errors import AUTH, DUPLICATE, TRANSIENT, UNKNOWN_OUTCOME
 from .ewb_errors import EwbError, UntrustedReply
 from .ewb_results import CANCELLED, EwbBill
-from .results import distance_from
 from .policy import (  # noqa: F401 - re-exported: the outcomes and knowledge are the registration policy's
     DUPLICATE_MISMATCH, KNOWLEDGE, MAYBE_SENT, NEVER_SENT, REFUSED, TOTAL_TOLERANCE, GstinGate, IrpProblem, Pause,
     Refused, RetryAt, Unknown, backoff, is_configuration_error,
 )
+from .results import distance_from
 from .session import utc_now
 
 _logger = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ def _guarded(gate, clock, attempts, what, run):
         return gate.deferred()
     try:
         outcome = run()
-    except Exception as exc:  # noqa: BLE001 - a surprise of ours: NIC may hold it, so look first next time
+    except Exception as exc:  # a surprise of ours: NIC may hold it, so look first next time
         _logger.exception("E-way bill %s failed unexpectedly", what)
         outcome = Unknown(at=clock() + backoff(attempts + 1, maybe_sent=True), reason="crash", error=exc)
     return gate.record(outcome) if gate is not None else outcome
