@@ -21,8 +21,8 @@ EwbProblems), policy.RetryAt, policy.Unknown. Never raises for anything the netw
 NIC does. Plain Python; no Odoo.
 """
 import logging
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from . import ewb_errors, ewb_validation, policy, rules_calendar
 from .errors import AUTH, DUPLICATE, TRANSIENT, UNKNOWN_OUTCOME
@@ -43,6 +43,9 @@ PREFLIGHT = "preflight"  # refused here before sending: problems are ewb_validat
 CLOSURE_NOT_AVAILABLE = "closure_not_available"  # voluntary closure switched off / not started
 DUPLICATE_UNVERIFIABLE = "duplicate_unverifiable"  # 604, but the existing bill could not be read
 OUTCOMES_REASONS = (EWB_REFUSED, PREFLIGHT, CLOSURE_NOT_AVAILABLE, DUPLICATE_UNVERIFIABLE, DUPLICATE_MISMATCH)
+
+# NIC's throttling codes -> how long the GSTIN waits (§3.3: 5 ACCESSTOKEN hits per 15 minutes)
+THROTTLE_PAUSES = {"118": timedelta(minutes=5), "658": timedelta(minutes=15)}
 
 ACTIONS = ("generate", "update_part_b", "update_transporter", "cancel", "extend", "close")
 
@@ -130,7 +133,21 @@ def _failed_read(exc):
         or is_configuration_error(exc)
 
 
-class _Conversation(policy._Conversation):
+class _Throttled:
+    """The registration policy's retry, plus the e-way bill system's throttling codes: 118 ("try
+    after 5 minutes") and 658 (blocked for the rest of the period) pause the whole GSTIN."""
+
+    def retry(self, error, maybe_sent=False, reason="transient", irn=None, ack_no=None):
+        outcome = super().retry(error, maybe_sent, reason, irn, ack_no)
+        codes = set(getattr(error, "codes", ()) or ())
+        wait = max((THROTTLE_PAUSES[code] for code in codes & set(THROTTLE_PAUSES)), default=None)
+        if wait is None or outcome.pause is not None:
+            return outcome
+        pause = Pause(self.clock() + wait, policy.RATE_LIMITED, str(error))
+        return replace(outcome, at=max(outcome.at, pause.until), pause=pause)
+
+
+class _Conversation(_Throttled, policy._Conversation):
     """The registration policy's conversation (its retry and timing), speaking e-way bills."""
 
     def __init__(self, client, payload, attempts, clock):
@@ -244,7 +261,7 @@ def look_up(client, payload, *, attempts=0, clock=utc_now):
 
 # --- the other actions: send, and on a lost reply read the bill to see whether it took effect -------
 
-class _Action(policy._Conversation):
+class _Action(_Throttled, policy._Conversation):
 
     def __init__(self, client, name, ewb_no, send, applied, attempts, clock):
         super().__init__(client, {}, attempts, clock)

@@ -112,6 +112,16 @@ def test_transient_error_backs_off(ewb_fake, kit):
     assert isinstance(outcome, RetryAt) and outcome.at == clock.now + timedelta(minutes=5)
 
 
+def test_request_limit_pauses_the_gstin(ewb_fake, kit):
+    clock = kit.ManualClock()
+    gate = GstinGate(clock=clock)
+    ewb_fake.faults = [{"on": "GENEWAYBILL", "kind": "error", "codes": "658"}]
+    outcome = ewb_policy.generate(ewb_fake.client(), ewb_fake.payload(), gate=gate, clock=clock)
+    assert isinstance(outcome, RetryAt) and outcome.why == "rate_limited" and not outcome.spends_attempt
+    assert outcome.at == clock.now + timedelta(minutes=15) and gate.is_open()
+    assert ewb_policy.generate(ewb_fake.client(), ewb_fake.payload(), gate=gate, clock=clock).deferred
+
+
 def test_preflight_refuses_without_sending(ewb_fake):
     payload = ewb_fake.payload(toPincode=560001, transDistance=0, vehicleNo="K1")
     outcome = ewb_policy.generate(ewb_fake.client(), payload)
