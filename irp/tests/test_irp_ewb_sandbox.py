@@ -272,3 +272,34 @@ def test_distance_too_high_is_refused_with_nic_distance(sandbox, kit, ewb_client
     outcome = ewb_policy.generate(ewb_client(), payload_for(sandbox, kit, transDistance=900))
     assert isinstance(outcome, Refused) and outcome.codes == ["702"]
     assert 100 < outcome.params["nic_distance"] < 900
+
+
+def test_corrupt_reply_on_generate_is_recovered_and_on_get_untrusted(sandbox, kit, ewb_client):
+    from irp.ewb_errors import UntrustedReply
+
+    client = ewb_client()
+    payload = payload_for(sandbox, kit)
+    sandbox.set_faults([{"kind": "corrupt_data", "endpoint": "ewb_generate", "times": 1}])
+    outcome = ewb_policy.generate(client, payload)
+    assert isinstance(outcome, Generated) and outcome.recovered  # the bill was made; its reply unreadable
+    sandbox.set_faults([{"kind": "corrupt_data", "endpoint": "ewb_get", "times": 1}])
+    with pytest.raises(UntrustedReply):
+        client.get(outcome.result.ewb_no)
+    assert client.get(outcome.result.ewb_no).ewb_no == outcome.result.ewb_no
+
+
+def test_token_lifetime_matches_the_sandbox(sandbox, kit, ewb_client):
+    clock = kit.ManualClock(sandbox.now())
+    client = ewb_client(clock=clock)
+    client.authenticate()
+    sandbox.advance_clock(hours=5, minutes=58)
+    clock.advance(hours=5, minutes=58)
+    try:
+        _generate(sandbox, kit, client)
+        sandbox.advance_clock(minutes=3)
+        clock.advance(minutes=3)
+        _generate(sandbox, kit, client)  # our 6 hours ended: a new token before the call, no 238
+    finally:
+        sandbox.reset_clock()
+    assert [r.endpoint for r in client.records] == ["ewb_auth", "ewb_generate", "ewb_auth", "ewb_generate"]
+    assert all(r.ok for r in client.records)
