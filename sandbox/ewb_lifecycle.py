@@ -244,6 +244,8 @@ def extend(api, gstin, row, record, payload, now, problems):
     from_pin = _pin(payload.get("fromPincode"))
     if from_pin is None:
         problems.add("421")
+    elif ewb_rules.pin_state_mismatch(from_pin, payload.get("fromState")):
+        problems.add("710", f"PIN {from_pin} is not in state {payload.get('fromState')}")
     reason, remarks = _code(payload.get("extnRsnCode")), _text(payload, "extnRemarks")
     if reason not in EXTENSION_REASONS or not remarks:
         problems.add("386")

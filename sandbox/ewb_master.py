@@ -115,6 +115,8 @@ ERRORS = {
     "393": "Invalid GSTIN",
     "394": "For other than Road Transport, TransDoc number is required",
     "421": "Invalid pincode",
+    "436": "Invalid Consignee ship to State Code for the given pincode",
+    "437": "Invalid Supplier ship from State Code for the given pincode",
     "601": "Invalid date format",
     "604": "E-way bill(s) are already generated for the same document number, you cannot generate again on same "
            "document number",
@@ -152,6 +154,7 @@ ERRORS = {
     "706": "Address Line1 is mandatory",
     "707": "Address Line2 is mandatory",
     "708": "Address Line3 is mandatory",
+    "710": "Invalid state code for the given pincode",
     "711": "Invalid value for isInTransit field",
     "712": "Transit Type is not required as the good are not in movement",
     "713": "Transit Address is not required as the good are not in movement",

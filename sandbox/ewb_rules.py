@@ -117,6 +117,16 @@ def _pin(value):
     return int(text) if re.fullmatch(r"[1-9][0-9]{5}", text) else None
 
 
+def pin_state_mismatch(pin, state):
+    """True when a PIN cannot lie in that state (PIN prefix ranges of the PIN master). 999999 (abroad) goes
+    with any state: an export's actual ship-to state is its port's."""
+    pin, state = _pin(pin), _state(state)
+    if pin is None or not state or pin == pins.FOREIGN_PIN:
+        return False
+    states = masters.pin_states(pin)
+    return states is not None and state not in states and state not in FOREIGN_STATES
+
+
 def _gstin_ok(value):
     return value == "URP" or gstin_rules.is_well_formed(value)
 
@@ -264,6 +274,12 @@ def check_generate(payload, header_gstin, today, calendar):
         return problems, None
 
     # 4. places and distance
+    if pin_state_mismatch(payload.get("fromPincode"), payload.get("actFromStateCode") or payload.get("fromStateCode")):
+        problems.add("437", f"PIN {payload.get('fromPincode')} is not in state {payload.get('actFromStateCode')}")
+    if pin_state_mismatch(payload.get("toPincode"), payload.get("actToStateCode") or payload.get("toStateCode")):
+        problems.add("436", f"PIN {payload.get('toPincode')} is not in state {payload.get('actToStateCode')}")
+    if problems:
+        return problems, None
     distance, computed, info = check_distance(payload.get("fromPincode"), payload.get("toPincode"),
                                               payload.get("transDistance"), problems, "221")
     if problems:

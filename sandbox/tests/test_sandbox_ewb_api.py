@@ -124,6 +124,7 @@ def test_get_by_someone_else_is_refused(sandbox, ewb, today):
     ({"toGstin": "NOPE"}, "212"), ({"fromPincode": 12345}, "210"), ({"toPincode": "ABCDEF"}, "214"),
     ({"fromStateCode": 96}, "211"), ({"toStateCode": 55}, "215"), ({"itemList": []}, "233"),
     ({"igstValue": -1}, "629"), ({"totInvValue": 1000}, "620"),
+    ({"actFromStateCode": 27}, "437"), ({"actToStateCode": 29}, "436"), ({"toPincode": 600001}, "436"),
 ])
 def test_generate_shape_errors(ewb, today, changes, code):
     assert code in ewb.codes("GENEWAYBILL", ewb_payload(today, **changes))

@@ -134,7 +134,7 @@ def test_extension_only_within_eight_hours_of_expiry(sandbox, ewb, generated):
     ({"consignmentStatus": "T", "transMode": "5", "transitType": "W"}, "706"),
     ({"consignmentStatus": "T", "transMode": "5", "transitType": "Z", "addressLine1": "a", "addressLine2": "b",
       "addressLine3": "c"}, "705"),
-    ({"fromPincode": 12}, "421"), ({"vehicleNo": "XX"}, "304"),
+    ({"fromPincode": 12}, "421"), ({"fromState": 29}, "710"), ({"vehicleNo": "XX"}, "304"),
 ])
 def test_extension_errors(sandbox, ewb, generated, changes, code):
     sandbox.set_clock(_valid_upto(ewb.get_ewaybill(generated)["validUpto"]) - timedelta(hours=1))
