@@ -211,8 +211,7 @@ def check_generate(payload, header_gstin, today, calendar):
         problems.add("208", f"supplier GSTIN {from_gstin} is not active ({consignor['status']})")
     if consignor and consignor["blk_status"] == "B":
         problems.add("715")
-    if consignee and consignee["blk_status"] == "B":
-        problems.add("716")
+    # 716 (consignee blocked) is no longer raised: notification 15/2021-CT limited rule 138E to the supplier.
     if consignee and consignee["status"] == "CNL" and consignee.get("dt_dreg") and doc_date \
             and doc_date > date.fromisoformat(consignee["dt_dreg"]):
         problems.add("722")

@@ -200,11 +200,13 @@ def plan_ewaybill(request, invoice, ctx, now):
     if doc.get("Typ") in ("CRN", "DBN") or (items and all(is_service(item) for item in items)):
         errors.append(("4010", "E-way bill cannot be generated for credit/debit notes or invoices of services "
                                "only"))
-    for role, gstin in (("Supplier", seller.get("Gstin")), ("Recipient", buyer.get("Gstin"))):
-        record = ctx.lookup_gstin(gstin) if gstin and gstin != "URP" else None
-        if record and record.get("blk_status") == "B":
-            errors.append(("4015", f"{role} GSTIN {gstin} is blocked from generating e-way bills "
-                                   "(returns not filed)"))
+    # Since CBIC notification 15/2021-CT (18/05/2021) rule 138E blocks only the defaulting
+    # supplier: a blocked recipient or transporter no longer stops an e-way bill.
+    supplier = seller.get("Gstin")
+    record = ctx.lookup_gstin(supplier) if supplier else None
+    if record and record.get("blk_status") == "B":
+        errors.append(("4015", f"Supplier GSTIN {supplier} is blocked from generating e-way bills "
+                               "(returns not filed)"))
     doc_date = parse_date(doc.get("Dt"))
     if doc_date and ctx.calendar.in_force("ewb_doc_age_180_days", today) and ewb_doc_too_old(doc_date, today):
         errors.append(("4043", f"E-way bill cannot be generated: the document date {doc.get('Dt')} is more than "

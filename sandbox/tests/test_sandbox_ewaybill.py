@@ -98,9 +98,10 @@ def test_no_ewaybill_for_notes_services_cancelled_or_foreign_irns(nic, nic_mh, t
     assert codes(nic.get(EWB_BY_IRN + note)) == ["4005"]
 
 
-def test_blocked_recipient(nic, today):
-    irn = nic.generated(make_invoice(today, buyer=master.BUYER_BLOCKED))["Irn"]  # the IRN itself is fine
-    assert codes(nic.ewaybill(irn, **ROAD)) == ["4015"]
+def test_blocked_recipient_does_not_stop_the_ewaybill(nic, today):
+    # notification 15/2021-CT: rule 138E blocks the defaulting supplier only
+    irn = nic.generated(make_invoice(today, buyer=master.BUYER_BLOCKED))["Irn"]
+    assert nic.data(nic.ewaybill(irn, **ROAD))["EwbNo"]
 
 
 def test_ship_to_of_a_b2b_irn_cannot_be_overridden(sandbox, nic, today):

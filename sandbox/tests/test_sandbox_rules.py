@@ -176,6 +176,9 @@ def test_gstin_status_codes():
     assert rules.gstin_status_errors("X", TODAY, master.BUYER_INACTIVE, "Recipient")[0][0] == "3029"
     assert rules.gstin_status_errors("X", date(2017, 6, 30), master.BUYER_KA, "Recipient")[0][0] == "3079"
     assert rules.gstin_status_errors("X", TODAY, None, "Recipient")[0][0] == "3028"
+    # rule 21A(3): a suspended person may not supply, but may be supplied to
+    assert rules.gstin_status_errors("X", TODAY, master.BUYER_SUSPENDED, "Recipient") == []
+    assert rules.gstin_status_errors("X", TODAY, master.BUYER_SUSPENDED, "Supplier")[0][0] == "3029"
 
 
 # --- free lines and zero values ------------------------------------------------------------------
