@@ -182,6 +182,18 @@ def check_generate(payload, header_gstin, today, calendar):
         problems.add("371")
     if _state(payload.get("actToStateCode") or payload.get("toStateCode")) not in EWB_STATES:
         problems.add("372")
+    # An export is billed to Other Country (99, PIN 999999), an import from it; the place in
+    # India the goods leave from or arrive at is the act(ual) from/to state.
+    if supply == "O" and sub == "3":
+        if _state(payload.get("toStateCode")) != "99":
+            problems.add("373")
+        if _code(payload.get("toPincode")) != "999999":
+            problems.add("374")
+    if supply == "I" and sub == "2":
+        if _state(payload.get("fromStateCode")) != "99":
+            problems.add("375")
+        if _code(payload.get("fromPincode")) != "999999":
+            problems.add("376")
     items = payload.get("itemList")
     if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
         problems.add("233")

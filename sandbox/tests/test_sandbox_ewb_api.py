@@ -228,3 +228,12 @@ def test_masters_and_error_list(ewb):
 def test_trailing_slash_and_data_key_spellings(ewb, today):
     envelope = ewb.post("GENEWAYBILL", ewb_payload(today), path="/ewayapi/", data_key="Data")
     assert envelope["status"] == "1" and set(envelope) == {"status", "data"}
+
+
+def test_export_and_import_are_billed_to_other_country(ewb, today):
+    export = ewb_payload(today, toGstin="URP", toPincode=600001, toStateCode=33, subSupplyType=3,
+                         actToStateCode=33, transDistance="350")
+    assert sorted(ewb.codes("GENEWAYBILL", export)) == ["373", "374"]
+    imported = ewb_payload(today, supplyType="I", subSupplyType=2, fromGstin="URP", fromPincode=600001,
+                           fromStateCode=33, actFromStateCode=33, transDistance="350")
+    assert {"375", "376"} <= set(ewb.codes("GENEWAYBILL", imported))
