@@ -8,9 +8,16 @@
     "author": "l10n_in_einvoice contributors",
     "website": "https://github.com/l10n-in-einvoice/l10n_in_einvoice",
     "license": "LGPL-3",
+    "maintainers": ["l10n-in-einvoice"],
+    "development_status": "Beta",
     "depends": ["account", "account_edi", "l10n_in"],
     "external_dependencies": {
-        "python": ["requests", "cryptography", "PyJWT", "qrcode", "jsonschema"],
+        # PyPI names of every third-party import of the addon at run time (irp/,
+        # models/, wizards/, tools/); python-stdnum and urllib3 come with Odoo and
+        # requests, but are imported directly. psycopg2 and MarkupSafe, used only by
+        # the Odoo layer, are Odoo's own. The sandbox's PIN dataset is a test tool.
+        "python": ["requests", "urllib3", "cryptography", "PyJWT", "qrcode", "jsonschema",
+                   "python-stdnum"],
     },
     "data": [
         "security/l10n_in_einvoice_security.xml",
