@@ -40,6 +40,8 @@
         "wizards/l10n_in_einvoice_ewaybill_wizard_views.xml",
         "wizards/l10n_in_einvoice_ewaybill_cancel_wizard_views.xml",
         "views/account_move_ewaybill_views.xml",
+        "wizards/l10n_in_einvoice_ewaybill_update_wizard_views.xml",
+        "views/account_move_ewaybill_system_views.xml",
         "views/l10n_in_einvoice_credential_ewb_views.xml",
         "views/res_config_settings_ewb_views.xml",
         "wizards/l10n_in_einvoice_link_wizard_views.xml",

@@ -19,6 +19,7 @@ from . import account_move_odoo_edi
 from . import l10n_in_einvoice_ewaybill
 from . import l10n_in_einvoice_ewaybill_event
 from . import account_move_ewaybill
+from . import l10n_in_einvoice_ewaybill_system
 from . import l10n_in_einvoice_credential_ewb
 from . import res_company_ewb
 from . import res_config_settings_ewb

@@ -44,6 +44,8 @@ class AccountMove(models.Model):
         string="E-way bill outcome unknown since", copy=False, readonly=True,
         help="A Generate e-way bill request went unanswered: the IRP is asked (by IRN) before anything is resent.")
     l10n_in_einv_ewb_can_generate = fields.Boolean(compute="_compute_l10n_in_einv_ewb_can_generate")
+    l10n_in_einv_ewb_api_ready = fields.Boolean(related="l10n_in_einv_ewaybill_id.ewb_api_ready",
+                                                string="E-way bill API configured")
 
     @api.depends("l10n_in_einv_ewaybill_ids.state", "l10n_in_einv_ewaybill_ids.ewb_date")
     def _compute_l10n_in_einv_ewaybill_id(self):
@@ -126,6 +128,21 @@ class AccountMove(models.Model):
         return {"type": "ir.actions.act_window", "res_model": "l10n_in.einvoice.ewaybill.cancel.wizard",
                 "view_mode": "form", "target": "new", "name": _("Cancel e-way bill"),
                 "context": {"default_ewaybill_id": bill.id}}
+
+    def action_l10n_in_einv_ewb_wizard(self):
+        """Part-B, transporter, extension or closure of the current e-way bill (context key
+        l10n_in_einv_ewb_wizard), through the e-way bill system's API."""
+        self.ensure_one()
+        if not self.l10n_in_einv_ewaybill_id:
+            raise UserError(_("%(move)s has no e-way bill.", move=self.name))
+        return self.l10n_in_einv_ewaybill_id.action_l10n_in_einv_ewb_wizard()
+
+    def action_l10n_in_einv_ewb_refresh(self):
+        """The current e-way bill as the e-way bill system holds it (GetEwayBill)."""
+        self.ensure_one()
+        if not self.l10n_in_einv_ewaybill_id:
+            raise UserError(_("%(move)s has no e-way bill.", move=self.name))
+        return self.l10n_in_einv_ewaybill_id.action_l10n_in_einv_ewb_refresh()
 
     # --- generate ---------------------------------------------------------------------------
 
@@ -383,9 +400,16 @@ class AccountMove(models.Model):
                 "E-way bill %(number)s was generated on %(date)s: it can be cancelled only within 24 hours of its "
                 "generation (until %(until)s). Let it expire, or ask the recipient to reject it.",
                 number=bill.name, date=_ist_text(bill.ewb_date), until=_ist_text(bill.ewb_date + CANCEL_WINDOW)))
+        credential = self.company_id._l10n_in_einv_credential()
+        if credential and credential._l10n_in_einv_ewb_configured():
+            return bill._l10n_in_einv_ewb_cancel(reason, remark)  # the e-way bill system's own API
+        if credential and credential._l10n_in_einv_is_production():
+            raise UserError(_(
+                "In production the IRP does not cancel e-way bills: they are cancelled through the e-way bill "
+                "system's own API. A manager enters its user name and password on the credentials of GSTIN "
+                "%(gstin)s (E-way bill system tab), then cancel again.", gstin=credential.gstin))
         if not self._l10n_in_einv_try_lock():
             raise UserError(_("The invoice is being processed by another user; try again."))
-        credential = self.company_id._l10n_in_einv_credential()
         records = []
         try:
             client = credential._l10n_in_einv_client(on_call=records.append)

@@ -9,11 +9,13 @@ EVENT_KINDS = [
     ("generated", "Generated"),
     ("imported", "Recorded"),
     ("vehicle", "Vehicle updated (Part-B)"),
+    ("recorded", "Part-B entered elsewhere (recorded)"),
     ("transporter", "Transporter changed"),
     ("extended", "Validity extended"),
     ("refreshed", "Refreshed from the IRP"),
     ("cancelled", "Cancelled"),
     ("rejected", "Rejected"),
+    ("closed", "Closed"),
 ]
 
 

@@ -3,5 +3,9 @@ from . import account_move_send_wizard
 from . import l10n_in_einvoice_link_wizard
 from . import l10n_in_einvoice_ewaybill_wizard
 from . import l10n_in_einvoice_ewaybill_cancel_wizard
+from . import l10n_in_einvoice_ewaybill_part_b_wizard
+from . import l10n_in_einvoice_ewaybill_transporter_wizard
+from . import l10n_in_einvoice_ewaybill_extend_wizard
+from . import l10n_in_einvoice_ewaybill_close_wizard
 from . import l10n_in_einvoice_gstin_wizard
 from . import base_partner_merge
