@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from ..irp.ewb_client import part_b_payload
 from ..sandbox import master
@@ -279,3 +279,19 @@ class TestEinvoiceEwaybillSystem(EwbSystemCase):
             self.assertIn('"app_key":"***"', log.request_text)
             self.assertIn('"sek":"***"', log.response_text)
             self.assertIn('"authtoken":"***"', log.response_text)
+
+
+@tagged("post_install", "-at_install")
+class TestEinvoiceEwaybillSystemTour(EwbSystemCase, HttpCase):
+
+    def test_generate_then_update_the_vehicle(self):
+        self.env.user.write({"company_id": self.company.id, "company_ids": [(4, self.company.id)]})
+        move = self._irn_invoice(9950.0)
+        self.start_tour(f"/web#action=account.action_move_out_invoice_type&model=account.move&view_type=form"
+                        f"&id={move.id}", "l10n_in_einvoice_ewaybill_part_b", login=self.env.user.login)
+        bill = move.l10n_in_einv_ewaybill_ids
+        self.assertEqual(len(bill), 1)
+        self.assertRecordValues(bill, [{"state": "active", "vehicle_no": "KA05MN4321"}])
+        self.assertEqual(bill.event_ids.filtered(lambda e: e.kind == "vehicle").reason_code, "1")
+        self.assertEqual([row["vehicleNo"] for row in self.sandbox.ewaybill(bill.name)["VehiclListDetails"]],
+                         ["KA05MN4321", "KA01AB1234"])
