@@ -1,4 +1,5 @@
-"""Cancel an e-way bill at the IRP: NIC's reason code (1-4) and a remark of at most 50 characters."""
+"""Cancel an e-way bill: NIC's reason code (1-4) and a remark of at most 50 characters; through the
+e-way bill system's API when the GSTIN has its credentials (always in production), else by the IRP."""
 from odoo import _, api, fields, models
 
 from ..models.l10n_in_einvoice_ewaybill import CANCEL_WINDOW, EWB_CANCEL_REASONS
@@ -6,7 +7,7 @@ from ..models.l10n_in_einvoice_ewaybill import CANCEL_WINDOW, EWB_CANCEL_REASONS
 
 class L10nInEinvoiceEwaybillCancelWizard(models.TransientModel):
     _name = "l10n_in.einvoice.ewaybill.cancel.wizard"
-    _description = "Cancel an e-way bill at the IRP"
+    _description = "Cancel an e-way bill"
 
     ewaybill_id = fields.Many2one("l10n_in.einvoice.ewaybill", string="E-way bill", required=True, readonly=True)
     move_id = fields.Many2one(related="ewaybill_id.move_id")
@@ -14,6 +15,7 @@ class L10nInEinvoiceEwaybillCancelWizard(models.TransientModel):
     remark = fields.Char(size=50, help="Why it is cancelled, as the IRP records it (at most 50 characters).")
     within_window = fields.Boolean(compute="_compute_window")
     deadline = fields.Datetime(compute="_compute_window", string="Cancellable until")
+    via_ewb_system = fields.Boolean(related="ewaybill_id.ewb_api_ready", string="Through the e-way bill system")
 
     @api.depends("ewaybill_id")
     def _compute_window(self):
