@@ -8,6 +8,7 @@ from datetime import date
 sys.path.insert(0, ".")
 from irp import crypto  # noqa: E402
 from irp.client import IrpClient, IrpConfig  # noqa: E402
+from irp.ewb_client import EwbClient, EwbConfig  # noqa: E402
 from sandbox import master  # noqa: E402
 from sandbox.testing import RunningSandbox  # noqa: E402
 
@@ -31,6 +32,46 @@ def invoice(number, lines=1):
         "ItemList": items,
         "ValDtls": {"AssVal": 1000.0 * lines, "IgstVal": 180.0 * lines, "TotInvVal": total},
     }
+
+
+def ewb_payload(number, today):
+    """A GENEWAYBILL request of the e-way bill system's API (nic-ewb-api.md §5.1): a delivery challan
+    Bengaluru -> Mysuru by road, one item, distance 0 (computed from the PIN codes)."""
+    seller, buyer = master.SELLER_KA, master.BUYER_KA
+    party = lambda prefix, p: {f"{prefix}Gstin": p["gstin"], f"{prefix}TrdName": p["trade_name"],  # noqa: E731
+                               f"{prefix}Addr1": p["addr1"][:100], f"{prefix}Addr2": "", f"{prefix}Place": p["loc"],
+                               f"{prefix}Pincode": p["pin"], f"{prefix}StateCode": int(p["state_code"])}
+    return {
+        "supplyType": "O", "subSupplyType": "1", "docType": "CHL", "docNo": f"EB/{number}", "docDate": today,
+        "transactionType": 1, **party("from", seller), "actFromStateCode": int(seller["state_code"]),
+        **party("to", buyer), "actToStateCode": int(buyer["state_code"]),
+        "totalValue": 50000.0, "cgstValue": 4500.0, "sgstValue": 4500.0, "igstValue": 0, "cessValue": 0,
+        "cessNonAdvolValue": 0, "otherValue": 0, "totInvValue": 59000.0, "transMode": "1", "transDistance": "0",
+        "transporterId": "", "transporterName": "", "transDocNo": "", "transDocDate": "", "vehicleNo": "KA01AB1234",
+        "vehicleType": "R",
+        "itemList": [{"itemNo": 1, "productName": "Laptop", "productDesc": "Laptop computer", "hsnCode": 847130,
+                      "quantity": 1, "qtyUnit": "NOS", "taxableAmount": 50000.0, "cgstRate": 9, "sgstRate": 9,
+                      "igstRate": 0, "cessRate": 0, "cessNonAdvol": 0}],
+    }
+
+
+def bench_ewb_generate(sandbox, calls=100):
+    """GENEWAYBILL round trip of the e-way bill system's own API (one caller; token and SEK reused)."""
+    user = next(u for u in sandbox.ewb_users if u["gstin"] == master.SELLER_KA["gstin"])
+    config = EwbConfig(base_url=sandbox.ewb_url, gstin=user["gstin"], client_id=sandbox.client_id,
+                       client_secret=sandbox.client_secret, username=user["username"], password=user["password"],
+                       public_key=sandbox.encryption_public_pem)
+    today = sandbox.now().strftime("%d/%m/%Y")
+    with EwbClient(config) as client:
+        client.authenticate()
+        client.generate(ewb_payload("warmup", today))
+        latencies = []
+        for number in range(calls):
+            started = time.perf_counter()
+            client.generate(ewb_payload(number, today))
+            latencies.append((time.perf_counter() - started) * 1000)
+    print(f"generate e-way bill (GENEWAYBILL), EwbClient <-> sandbox e-way bill API over loopback HTTP, 1 caller, "
+          f"{calls} calls: p50 {statistics.median(latencies):.2f} ms, p95 {percentile(latencies, 0.95):.2f} ms")
 
 
 def percentile(values, share):
@@ -86,6 +127,7 @@ def main():
         auth_cost = (time.perf_counter() - started) / rounds * 1000
         print(f"crypto per generate call (AES request + AES reply + 2 RS256 verifications): {per_call:.3f} ms")
         print(f"crypto per authentication (RSA-2048 PKCS#1 v1.5 encryption): {auth_cost:.3f} ms")
+        bench_ewb_generate(sandbox)
 
 
 if __name__ == "__main__":
