@@ -141,6 +141,26 @@ class TestEinvoiceEwaybillSystem(EwbSystemCase):
         self.assertFalse(bill.ewb_unknown_action)
         self.assertEqual(bill.vehicle_no, "KA05MN7777")
 
+    def test_rate_limit_pauses_the_ewb_api_only_and_says_when_to_try_again(self):
+        bill = self._bill(9350.0)
+        self.sandbox.set_faults([{"kind": "rate_limit", "endpoint": "ewb_vehicle", "retry_after": 120, "times": 1}])
+        params = self._part_b(bill, vehicle="KA05MN2222")
+        self.assertEqual(params["type"], "warning", params["message"])
+        self.assertIn("Try again after", params["message"])
+        self.assertEqual(bill.vehicle_no, "KA01AB1234", "nothing changed")
+        credential = self.credential
+        self.assertTrue(credential.ewb_paused_until)
+        self.assertEqual(credential.ewb_pause_reason, "rate_limited")
+        self.assertFalse(credential.paused_until, "the IRP is not paused by the e-way bill system")
+        calls = len(bill.move_id.l10n_in_einv_api_log_ids)
+        params = self._part_b(bill, vehicle="KA05MN2222")
+        self.assertEqual(params["type"], "warning", params["message"])
+        self.assertEqual(len(bill.move_id.l10n_in_einv_api_log_ids), calls, "deferred while paused: no call")
+        self.assertEqual(credential.action_l10n_in_einv_ewb_test_connection()["params"]["type"], "success")
+        self.assertFalse(credential.ewb_paused_until)
+        self.assertEqual(self._part_b(bill, vehicle="KA05MN2222")["type"], "success")
+        self.assertEqual(bill.vehicle_no, "KA05MN2222")
+
     def test_transporter_update(self):
         bill = self._bill(9400.0)
         wizard = self._open(bill, "transporter", transporter_gstin=master.TRANSPORTER["gstin"],
