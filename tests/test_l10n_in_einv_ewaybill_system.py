@@ -8,6 +8,7 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import file_open
 
 from ..irp.ewb_client import part_b_payload
 from ..sandbox import master
@@ -255,6 +256,17 @@ class TestEinvoiceEwaybillSystem(EwbSystemCase):
                             remarks="Delivered").action_close()["params"]
         self.assertEqual(params["type"], "success", params["message"])
         self.assertEqual(bill.closure_date, self.sandbox.now().date())
+
+    def test_a_neutralized_copy_never_talks_to_the_real_ewb_system(self):
+        self.credential.write({"ewb_environment": "production"})
+        self.env.flush_all()
+        with file_open("l10n_in_einvoice/data/neutralize.sql") as sql:
+            self.env.cr.execute(sql.read())
+        self.credential.invalidate_recordset()
+        stored = self.credential.sudo()
+        self.assertEqual(stored.ewb_environment, "local_sandbox")
+        self.assertTrue(stored.ewb_base_url.startswith("http://127.0.0.1"))
+        self.assertFalse(stored.ewb_password_encrypted or stored.ewb_session_encrypted)
 
     def test_rights_and_masked_log(self):
         bill = self._bill(9900.0)
