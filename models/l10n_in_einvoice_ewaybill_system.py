@@ -260,7 +260,8 @@ class L10nInEinvoiceEwaybill(models.Model):
             self.name, vehicle_no=vehicle, from_place=(values.get("from_place") or "").strip(),
             from_state=int(values.get("from_state") or 0), reason_code=values.get("reason_code"),
             reason_remark=(values.get("reason_remark") or "").strip(), trans_mode=mode,
-            trans_doc_no=(values.get("transport_doc_no") or "").strip(), trans_doc_date=values.get("transport_doc_date"),
+            trans_doc_no=(values.get("transport_doc_no") or "").strip(),
+            trans_doc_date=values.get("transport_doc_date"),
             vehicle_type=values.get("vehicle_type") if vehicle else None)
         now = self._l10n_in_einv_ewb_now()
         doc_date = self.move_id.invoice_date
@@ -340,11 +341,13 @@ class L10nInEinvoiceEwaybill(models.Model):
         self._l10n_in_einv_ewb_require(states=("active", "expired"))
         transit = values.get("consignment_status") == "T"
         mode = "5" if transit else (values.get("transport_mode") or "1")
+        vehicle = "".join((values.get("vehicle_no") or "").split()).upper()
         payload = ewb_client.extend_payload(
-            self.name, from_place=(values.get("from_place") or "").strip(), from_state=int(values.get("from_state") or 0),
-            from_pincode=int(values.get("from_pincode") or 0), remaining_distance=int(values.get("remaining_distance") or 0),
-            reason_code=values.get("reason_code") or "99", remarks=(values.get("remarks") or "").strip(),
-            trans_mode=mode, vehicle_no="".join((values.get("vehicle_no") or "").split()).upper() if not transit else None,
+            self.name, from_place=(values.get("from_place") or "").strip(),
+            from_state=int(values.get("from_state") or 0), from_pincode=int(values.get("from_pincode") or 0),
+            remaining_distance=int(values.get("remaining_distance") or 0),
+            reason_code=values.get("reason_code") or 0, remarks=(values.get("remarks") or "").strip(),
+            trans_mode=mode, vehicle_no=vehicle if not transit else None,
             trans_doc_no=values.get("transport_doc_no") if not transit else None,
             trans_doc_date=values.get("transport_doc_date") if not transit else None,
             consignment_status="T" if transit else "M", transit_type=values.get("transit_type") if transit else "",
@@ -463,7 +466,8 @@ class L10nInEinvoiceEwaybill(models.Model):
         message = _("E-way bill %(number)s: %(status)s in the e-way bill system.", number=self.name,
                     status=labels[state])
         if recorded:
-            message += " " + _("Part-B entries recorded from it: %(entries)s.", entries=", ".join(filter(None, recorded)))
+            message += " " + _("Part-B entries recorded from it: %(entries)s.",
+                               entries=", ".join(filter(None, recorded)))
         if previous != state or recorded:
             self.move_id._l10n_in_einv_note(message)
         return "success", message

@@ -201,6 +201,32 @@ class TestEinvoiceEwaybillSystem(EwbSystemCase):
         self.assertIn("[821]", str(caught.exception))
         self.assertIn("360 days", str(caught.exception))
 
+    def test_extension_of_goods_in_transit(self):
+        bill = self._bill(9550.0)
+        values = self._extend_values(bill, consignment_status="T", transit_type="W", vehicle_no=False,
+                                     address_line1="Warehouse 4", address_line2="Tumkur Road",
+                                     address_line3="Bengaluru")
+        with self.assertRaises(UserError) as caught:  # in transit: the address is needed
+            self._open(bill, "extend", **dict(values, address_line2=False)).action_extend()
+        self.assertIn("[707]", str(caught.exception))
+        self.sandbox.set_clock(bill.valid_till.replace(tzinfo=timezone.utc) + timedelta(hours=3))
+        bill._l10n_in_einv_set({"state": "expired"})  # the hourly action saw its end pass
+        params = self._open(bill, "extend", **values).action_extend()["params"]
+        self.assertEqual(params["type"], "success", params["message"])
+        self.assertEqual(bill.state, "active")
+        extension = self.sandbox.ewaybill(bill.name)["extensions"][-1]
+        self.assertEqual((extension["consignmentStatus"], extension["transitType"]), ("T", "W"))
+
+    def test_production_cancels_only_through_the_ewb_api(self):
+        bill = self._bill(9620.0)
+        self.credential.write({"environment": "production", "ewb_password": False})
+        self.assertFalse(self.credential.ewb_configured)
+        calls = len(bill.move_id.l10n_in_einv_api_log_ids)
+        with self.assertRaisesRegex(UserError, "In production the IRP does not cancel e-way bills"):
+            bill.move_id._l10n_in_einv_ewaybill_cancel(bill, "2", "Order cancelled")
+        self.assertEqual(len(bill.move_id.l10n_in_einv_api_log_ids), calls)
+        self.assertEqual(bill.state, "active")
+
     def test_cancel_goes_through_the_ewb_api_and_is_refused_after_24_hours(self):
         bill = self._bill(9600.0)
         action = bill.action_l10n_in_einv_open_cancel_wizard()
@@ -209,7 +235,8 @@ class TestEinvoiceEwaybillSystem(EwbSystemCase):
         params = wizard.action_cancel_ewaybill()["params"]
         self.assertEqual(params["type"], "success", params["message"])
         self.assertIn("e-way bill system", params["message"])
-        self.assertRecordValues(bill, [{"state": "cancelled", "cancel_reason": "2", "cancel_remark": "Order cancelled"}])
+        self.assertRecordValues(bill, [{"state": "cancelled", "cancel_reason": "2",
+                                        "cancel_remark": "Order cancelled"}])
         self.assertEqual(self._calls(bill.move_id)[-1], "ewb_cancel")
         self.assertEqual(self.sandbox.ewaybill(bill.name)["status"], "CNL")
         late = self._bill(9650.0)
