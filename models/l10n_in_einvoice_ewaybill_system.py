@@ -15,6 +15,7 @@ from ..irp.errors import AUTH, TRANSIENT, UNKNOWN_OUTCOME
 from ..irp.ewb_errors import EwbError, UntrustedReply
 from ..irp.ewb_results import EwbBill, PartBEntry, normalise_vehicle
 from ..tools.ewb_problem_texts import EWB_FIELD_LABELS, EWB_PROBLEM_TEXTS
+from ..tools.problem_texts import PROBLEM_TEXTS
 from .account_move import _utc_naive
 from .account_move_irp import _ist as _ist_text
 
@@ -183,7 +184,7 @@ class L10nInEinvoiceEwaybill(models.Model):
             key = getattr(problem, "key", None)
             if key is not None:
                 label = EWB_FIELD_LABELS.get(problem.field)
-                template = EWB_PROBLEM_TEXTS.get(key)
+                template = EWB_PROBLEM_TEXTS.get(key) or PROBLEM_TEXTS.get(key)  # shared keys (GSTINs)
                 text = problem.render(self.env._(template), label and self.env._(label)) if template else None
                 text = text or problem.text
                 code = "" if problem.code in (ewb_validation.SCHEMA_CODE, ewb_validation.LOCAL_CODE) \

@@ -2,6 +2,7 @@
 sandbox (/ewaybillapi/v1.03) with real crypto: the credential's EWB part and its Test button,
 Part-B, transporter, extension (window and 360-day cap), cancellation, refresh with Part-B
 made elsewhere, closure on hold, lost replies, rights and the masked API log."""
+import re
 from datetime import timedelta, timezone
 from unittest.mock import patch
 
@@ -10,8 +11,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import file_open
 
+from ..irp import ewb_validation
 from ..irp.ewb_client import part_b_payload
 from ..sandbox import master
+from ..tools.ewb_problem_texts import EWB_FIELD_LABELS, EWB_PROBLEM_TEXTS
 from .test_l10n_in_einv_ewaybill import EwaybillCase
 
 KA = master.SELLER_KA
@@ -294,6 +297,19 @@ class TestEinvoiceEwaybillSystem(EwbSystemCase):
         self.assertEqual(stored.ewb_environment, "local_sandbox")
         self.assertTrue(stored.ewb_base_url.startswith("http://127.0.0.1"))
         self.assertFalse(stored.ewb_password_encrypted or stored.ewb_session_encrypted)
+
+    def test_every_ewb_problem_is_worded_with_the_same_facts(self):
+        def names(template):
+            return set(re.findall(r"%\((\w+)\)", template))
+
+        self.assertLessEqual(set(ewb_validation.TEMPLATES), set(EWB_PROBLEM_TEXTS))
+        for key, english in ewb_validation.TEMPLATES.items():
+            worded = self.env._(EWB_PROBLEM_TEXTS[key])
+            self.assertEqual(names(worded), names(english), key)
+        self.assertLessEqual(set(EWB_FIELD_LABELS), set(ewb_validation.FIELD_LABELS))
+        bill = self._bill(9990.0)
+        words = bill._l10n_in_einv_ewb_words(ewb_validation.validate_transporter(bill.name, "NOT-A-GSTIN"))
+        self.assertIn("must be 15 characters long", words)  # a GSTIN problem worded for the IRP pre-flight too
 
     def test_rights_and_masked_log(self):
         bill = self._bill(9900.0)
