@@ -189,11 +189,15 @@ class TestEinvoiceEwaybillSystem(EwbSystemCase):
         # two hours before its end, with the reminder sent: extended, the reminder starts again
         valid_till = bill.valid_till
         bill._l10n_in_einv_set({"reminded": True})
+        bill.move_id._l10n_in_einv_ewaybill_remind(bill)  # what the hourly action did 8 hours before the end
+        reminder = bill.move_id.activity_ids.filtered(lambda a: a.summary == "E-way bill expiring")
+        self.assertEqual(len(reminder), 1)
         self.sandbox.set_clock(valid_till.replace(tzinfo=timezone.utc) - timedelta(hours=2))
         params = self._open(bill, "extend", **self._extend_values(bill)).action_extend()["params"]
         self.assertEqual(params["type"], "success", params["message"])
         self.assertGreater(bill.valid_till, valid_till)
         self.assertRecordValues(bill, [{"state": "active", "reminded": False, "extended_times": 1}])
+        self.assertFalse(reminder.exists(), "the reminder of the old end is done; the next one comes before the new")
         self.assertEqual(bill.move_id.l10n_in_einv_ewb_valid_till, bill.valid_till)
         self.assertEqual(bill.event_ids.filtered(lambda e: e.kind == "extended").reason_code, "5")
         self.assertEqual(self._calls(bill.move_id)[-2:], ["ewb_get", "ewb_extend"])
