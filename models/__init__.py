@@ -28,3 +28,4 @@ from . import res_partner
 from . import res_company_gstin
 from . import res_config_settings_gstin
 from . import account_move_gstin_check
+from . import account_move_queue
