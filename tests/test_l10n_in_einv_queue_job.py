@@ -224,7 +224,7 @@ class TestEinvoiceQueueJob(TransactionCase):
                 args.append(f"--{option}={config[option]}")
         env = dict(os.environ, ODOO_QUEUE_JOB_HOST="127.0.0.1", ODOO_QUEUE_JOB_PORT=str(proxy_port),
                    ODOO_QUEUE_JOB_CHANNELS="root:4")
-        path = os.path.join(config["data_dir"], f"queue-job-{name}.log")
+        path = os.path.join(config["data_dir"], f"queue-job-{self.env.cr.dbname}-{name}.log")
         log = open(path, "w")  # noqa: SIM115
         self.addCleanup(log.close)
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
