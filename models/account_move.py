@@ -147,7 +147,17 @@ class AccountMove(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        write_guard.check(self, [vals], self._l10n_in_einv_protected_fields([vals]))
+        protected = self._l10n_in_einv_protected_fields([vals])
+        write_guard.check(self, [vals], protected)
+        if vals and len(protected) == len(vals):
+            # Only what the addon keeps of the IRP: none of it feeds a journal item, so
+            # Odoo's synchronisation of the dynamic lines and balance check (two thirds of
+            # the cost of storing an outcome) have nothing to do, and it is no manual edit
+            # (as Odoo's own posting and l10n_it_edi's header write). Tracking, automation
+            # rules and the other overrides run as for any write.
+            quiet = self.with_context(skip_invoice_sync=True, check_move_validity=False,
+                                      skip_is_manually_modified=True)
+            return super(AccountMove, quiet).write(vals)
         return super().write(vals)
 
     # --- posting, reset, cancel -----------------------------------------------------

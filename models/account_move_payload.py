@@ -175,11 +175,13 @@ class AccountMove(models.Model):
         return "B2B"
 
     def _l10n_in_einv_tag_ids(self, names):
-        ids = []
-        for name in names:
-            tag = self.env.ref(f"l10n_in.{name}", raise_if_not_found=False)
-            if tag:
-                ids.append(tag.id)
+        """Ids of l10n_in's tax tags, from ir.model.data as the registry caches it: asked for
+        every line and tax, env.ref() would cost a query each (its exists() check)."""
+        known, names = self.env.cr.cache.setdefault("l10n_in_einv_tag_ids", {}), tuple(names)  # per cursor
+        if (ids := known.get(names)) is None:
+            to_id = self.env["ir.model.data"]._xmlid_to_res_id
+            ids = known[names] = tuple(tag_id for name in names
+                                       if (tag_id := to_id(f"l10n_in.{name}", raise_if_not_found=False)))
         return ids
 
     def _l10n_in_einv_tax_info(self, taxes):
