@@ -3,6 +3,7 @@ registration policy's outcomes (irp/policy.py) to fields, chatter and activities
 Every protocol decision (what to call, when to retry, what to adopt) is the policy's."""
 import logging
 import threading
+from collections import deque
 from datetime import timedelta, timezone
 
 import psycopg2
@@ -19,6 +20,10 @@ _logger = logging.getLogger(__name__)
 # First key of the session advisory locks held on invoices while they are sent
 # (the second is the move id): 'IN' 'EI' as two bytes each.
 ADVISORY_NAMESPACE = 0x494E4549
+# Invoices prepared back to back before their calls are handed to the pool (at least the
+# pool's size): every commit clears the ORM cache, so preparing between commits one by one
+# would read each invoice's company, partners, lines and taxes again.
+PIPELINE_CHUNK = 8
 
 
 def _aware(value):
@@ -34,6 +39,22 @@ def _testing():
     return getattr(threading.current_thread(), "testing", False)
 
 
+class _Later:
+    """A call made in this thread when its outcome is asked for (one at a time: each is
+    applied and committed before the next starts), with the interface of a pool's future."""
+
+    __slots__ = ("call", "job")
+
+    def __init__(self, call, job):
+        self.call, self.job = call, job
+
+    def done(self):
+        return True
+
+    def result(self):
+        return self.call(self.job)
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -45,7 +66,8 @@ class AccountMove(models.Model):
             return self
         self.env.cr.execute("SELECT id FROM account_move WHERE id IN %s FOR UPDATE SKIP LOCKED",
                             [tuple(self.ids)])
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        got = {row[0] for row in self.env.cr.fetchall()}
+        return self.filtered(lambda move: move.id in got)  # in the caller's order, not the table's
 
     def _l10n_in_einv_lock(self):
         """Lock the rows we can; return (held moves still to send, moves another sender holds).
@@ -60,7 +82,8 @@ class AccountMove(models.Model):
         if held:
             self.env.cr.execute("SELECT id FROM unnest(%s) AS id WHERE pg_try_advisory_lock(%s, id)",
                                 [held.ids, ADVISORY_NAMESPACE])
-            held = self.browse([row[0] for row in self.env.cr.fetchall()])
+            got = {row[0] for row in self.env.cr.fetchall()}
+            held = held.filtered(lambda move: move.id in got)
         busy = self - held
         held.invalidate_recordset()
         dead = held.filtered("l10n_in_einv_in_flight_since")
@@ -118,21 +141,14 @@ class AccountMove(models.Model):
             moves._l10n_in_einv_unlock()
 
     def _l10n_in_einv_send_locked(self, busy, credential, commit, raise_problems):
+        """Prepare, call and apply as a pipeline: invoices are prepared (payload and
+        pre-flight) and handed to the pool a chunk at a time, and each outcome is applied
+        (and committed) as soon as it is in, while the pool works on the next calls. The
+        ORM stays in this thread; the pool threads only talk HTTP."""
         self._l10n_in_einv_refresh_party_gstins(credential)
         skipped = _("being sent by another user; skipped")
         report = [(name, skipped) for name in busy.mapped("name")]
-        jobs = []
-        for move in self:
-            problems, payload = move._l10n_in_einv_prepare()
-            if problems and raise_problems:
-                raise UserError(_("Nothing was sent to the IRP. Fix these first:\n%(problems)s",
-                                  problems="\n".join(f"• {p}" for p in problems)))
-            if problems:
-                move._l10n_in_einv_set_error("\n".join(problems), codes="preflight")
-                report.append((move.name, _("not sent: %(problems)s", problems="; ".join(problems))))
-                continue
-            jobs.append((move, payload))
-        if not jobs:
+        if not self:
             return report
         gate = policy.GstinGate(credential._l10n_in_einv_pause())
         try:
@@ -141,10 +157,6 @@ class AccountMove(models.Model):
             pause = credential._l10n_in_einv_needs_attention(str(exc))
             gate = policy.GstinGate(pause)
             client = None
-        if commit and not gate.is_open():
-            with write_guard.trusted():
-                self.browse([m.id for m, _p in jobs]).write({"l10n_in_einv_in_flight_since": fields.Datetime.now()})
-            self.env.cr.commit()
         hook = credential._l10n_in_einv_call_hook() if client else None
 
         def run(job):  # worker thread: HTTP only, no ORM
@@ -158,22 +170,83 @@ class AccountMove(models.Model):
             finally:
                 hook.bind(None)
 
-        work = [(m.id, payload, m._l10n_in_einv_knowledge(), m.l10n_in_einv_attempts) for m, payload in jobs]
-        payloads = {m.id: payload for m, payload in jobs}
-        workers = max(1, min(credential.company_id.l10n_in_einv_parallel_calls or 4, len(work)))
-        if client is None or workers == 1:
-            outcomes = map(run, work)
-        else:
-            outcomes = credential._l10n_in_einv_pool(workers).map(run, work)
-        for move_id, outcome, records in outcomes:
-            move = self.browse(move_id)
-            self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=move)
-            report.append((move.name, move._l10n_in_einv_apply(outcome, payloads[move_id], credential)))
-            credential._l10n_in_einv_flush_session()
-            credential._l10n_in_einv_after_outcome(outcome)
+        workers = max(1, min(credential.company_id.l10n_in_einv_parallel_calls or 4, len(self)))
+        pool = credential._l10n_in_einv_pool(workers) if client is not None and workers > 1 else None
+        # One at a time (or a single invoice that must raise its problems before anything is
+        # sent): everything is prepared and marked first, then sent in this thread.
+        pipelined = pool is not None and not raise_problems
+        chunk_size = max(workers, PIPELINE_CHUNK)
+        marking = commit and not gate.is_open()
+        moves = list(self)
+        calls = deque()  # (move, payload, future), in the order they were handed to the pool
+        marked = []  # (move, payload) prepared under row lock: marked in flight and committed, then handed over
+        state = {"locked_to": len(moves)}  # rows [index, locked_to) hold their row locks
+
+        def hand_over():
+            for move, payload in marked:
+                job = (move.id, payload, move._l10n_in_einv_knowledge(), move.l10n_in_einv_attempts)
+                calls.append((move, payload, pool.submit(run, job) if pipelined else _Later(run, job)))
+            marked.clear()
+
+        def commit_now():
+            """Commit (outcomes and in-flight markers alike), then hand the marked calls over:
+            an invoice is marked in flight in the database before its call starts."""
+            if marking and marked:
+                with write_guard.trusted():
+                    self.browse([move.id for move, _payload in marked]).write(
+                        {"l10n_in_einv_in_flight_since": fields.Datetime.now()})
             if commit:
                 self.env.cr.commit()
+                state["locked_to"] = 0  # a commit releases the row locks
+            hand_over()
+
+        def apply(block):
+            """Apply the outcomes that are in (all of them with `block`), oldest first, each
+            committed on its own."""
+            while calls and (block or calls[0][2].done()):
+                move, payload, future = calls.popleft()
+                _move_id, outcome, records = future.result()
+                self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=move)
+                report.append((move.name, move._l10n_in_einv_apply(outcome, payload, credential)))
+                credential._l10n_in_einv_flush_session()
+                credential._l10n_in_einv_after_outcome(outcome)
+                if commit:
+                    commit_now()
+
+        for index, move in enumerate(moves):
+            if pipelined and index >= state["locked_to"]:
+                state["locked_to"] = self._l10n_in_einv_relock(moves, index, chunk_size)
+            problems, payload = move._l10n_in_einv_prepare()
+            if problems and raise_problems:
+                raise UserError(_("Nothing was sent to the IRP. Fix these first:\n%(problems)s",
+                                  problems="\n".join(f"• {p}" for p in problems)))
+            if problems:
+                move._l10n_in_einv_set_error("\n".join(problems), codes="preflight")
+                report.append((move.name, _("not sent: %(problems)s", problems="; ".join(problems))))
+            else:
+                marked.append((move, payload))
+            if pipelined and len(marked) >= chunk_size:
+                # A chunk is prepared back to back, sharing the ORM cache that every commit
+                # clears, then handed over at once; the outcomes that came in meanwhile are
+                # applied (each committed) while the pool works on it.
+                commit_now()
+                apply(block=False)
+        commit_now()
+        apply(block=True)
         return report
+
+    def _l10n_in_einv_relock(self, moves, index, count):
+        """Row-lock again the next `count` invoices to prepare, after a commit released the row
+        locks (the advisory locks keep other senders away, not a user's edit): one written
+        since it was read is read again. Returns the index up to which rows are locked."""
+        window = self.browse([move.id for move in moves[index:index + count]])
+        self.env.cr.execute("SELECT id, write_date FROM account_move WHERE id IN %s FOR UPDATE",
+                            [tuple(window.ids)])
+        written = dict(self.env.cr.fetchall())
+        write_date = self._fields["write_date"]
+        changed = window.filtered(lambda move: self.env.cache.get(move, write_date, None) != written.get(move.id))
+        changed.invalidate_recordset()
+        return index + len(window)
 
     def _l10n_in_einv_knowledge(self):
         """What is known of this document at the IRP, for the policy."""
@@ -209,12 +282,12 @@ class AccountMove(models.Model):
             return text
 
     def _l10n_in_einv_apply_outcome(self, outcome, payload, credential):
+        # each branch clears the in-flight marker in its own single write
         with write_guard.trusted():
-            self.l10n_in_einv_in_flight_since = False
             if isinstance(outcome, (policy.Registered, policy.Adopted)):
                 self._l10n_in_einv_store_result(outcome.result, how=(
                     "adopted" if isinstance(outcome, policy.Adopted) else
-                    "recovered" if outcome.recovered else "generated"))
+                    "recovered" if outcome.recovered else "generated"), sent=True)
                 return "generated"
             if isinstance(outcome, policy.Refused):
                 message, codes = self._l10n_in_einv_refusal_words(outcome, payload)
@@ -273,7 +346,7 @@ class AccountMove(models.Model):
         codes = ",".join(getattr(error, "codes", None) or []) or reason
         self.write({"l10n_in_einv_state": "retry", "l10n_in_einv_attempts": attempts,
                     "l10n_in_einv_next_attempt": _utc_naive(outcome.at), "l10n_in_einv_error": message,
-                    "l10n_in_einv_error_codes": codes})
+                    "l10n_in_einv_error_codes": codes, "l10n_in_einv_in_flight_since": False})
         self._l10n_in_einv_wake_at(outcome.at)
         if reason in (policy.CREDENTIALS, policy.CONFIGURATION) or policy.needs_person(
                 None, None, attempts=attempts, maybe_sent=False):
@@ -299,7 +372,7 @@ class AccountMove(models.Model):
                     "l10n_in_einv_unknown_since": since, "l10n_in_einv_attempts": self.l10n_in_einv_attempts + 1,
                     "l10n_in_einv_next_attempt": _utc_naive(outcome.at), "l10n_in_einv_error": message,
                     "l10n_in_einv_error_codes": ",".join(getattr(outcome.error, "codes", None) or [])
-                    or outcome.reason})
+                    or outcome.reason, "l10n_in_einv_in_flight_since": False})
         self._l10n_in_einv_wake_at(outcome.at)
         if outcome.reason in ("untrusted_signature", "crash") or policy.needs_person(_aware(since), _aware(now)):
             self._l10n_in_einv_schedule_activity(_(
@@ -309,9 +382,11 @@ class AccountMove(models.Model):
                 summary=self._l10n_in_einv_unknown_summary(), deadline=deadlines.cancel_closes.date())
         return message
 
-    def _l10n_in_einv_store_result(self, result, how="generated"):
+    def _l10n_in_einv_store_result(self, result, how="generated", sent=False):
+        """sent: the outcome of this worker's own call, whose in-flight marker it clears."""
         with write_guard.trusted():
             self.write({
+                **({"l10n_in_einv_in_flight_since": False} if sent else {}),
                 "l10n_in_einv_state": "cancelled" if result.status == "CNL" else "generated",
                 "l10n_in_einv_irn": result.irn,
                 "l10n_in_einv_ack_no": str(result.ack_no),
