@@ -8,6 +8,7 @@ from datetime import timedelta, timezone
 
 import psycopg2
 from odoo import _, fields, models
+from odoo.tools import SQL
 from odoo.exceptions import UserError
 
 from ..irp import policy
@@ -502,16 +503,49 @@ class AccountMove(models.Model):
             "|", ("l10n_in_einv_next_attempt", "=", False), ("l10n_in_einv_next_attempt", "<=", now),
         ]
 
+    def _l10n_in_einv_cron_paused(self, now):
+        """{company id: paused until} of the companies whose GSTIN is paused now (rate limit,
+        outage, credentials): the scheduled action does not even load their invoices."""
+        credentials = self.env["l10n_in.einvoice.credential"].sudo().search([("paused_until", ">", now)])
+        return {credential.company_id.id: credential.paused_until for credential in credentials
+                if credential.gstin == credential.company_id.vat}
+
+    def _l10n_in_einv_cron_pick(self, domain, limit):
+        """Ids of what the scheduled action sends now, round-robin across companies (each has
+        its own GSTIN and credential): every company's first due invoice, then every company's
+        second, and so on, so that one GSTIN's backlog never holds another's invoices back
+        beyond its share of a run or of a batch. Within a company: oldest due first."""
+        query = self._search(domain)
+        table = self._table
+        ranked = query.select(
+            SQL("%s AS id", SQL.identifier(table, "id")),
+            SQL("%s AS next_attempt", SQL.identifier(table, "l10n_in_einv_next_attempt")),
+            SQL("row_number() OVER (PARTITION BY %s ORDER BY %s ASC, %s ASC) AS turn",
+                SQL.identifier(table, "company_id"), SQL.identifier(table, "l10n_in_einv_next_attempt"),
+                SQL.identifier(table, "id")))
+        self.flush_model()
+        rows = self.env.execute_query(SQL("SELECT id FROM (%s) AS ranked ORDER BY turn, next_attempt ASC, id ASC%s",
+                                          ranked, SQL(" LIMIT %s", limit) if limit else SQL()))
+        return [row[0] for row in rows]
+
     def _cron_l10n_in_einv_send(self, batch_size=50, limit=500):
         """Send posted invoices that are to send or due for retry, a batch at a time.
 
         Memory stays flat with thousands pending: only ids are fetched up front,
         records are browsed per batch and the cache is dropped after each. One
         company's failure never stops the others', and the action never raises.
+        Companies take turns (see _l10n_in_einv_cron_pick); a company whose GSTIN is
+        paused is left out of the run, and the action is woken when its pause ends.
         """
         now = fields.Datetime.now()
+        paused = self._l10n_in_einv_cron_paused(now)
         domain = self._l10n_in_einv_cron_domain(now)
-        ids = self.search(domain, order="l10n_in_einv_next_attempt asc, id asc", limit=limit).ids
+        if paused:
+            waiting = self._read_group(domain + [("company_id", "in", list(paused))], ["company_id"])
+            for (company,) in waiting:
+                self._l10n_in_einv_wake_at(paused[company.id].replace(tzinfo=timezone.utc))
+            domain += [("company_id", "not in", list(paused))]
+        ids = self._l10n_in_einv_cron_pick(domain, limit)
         report = []
         commit = not _testing()
         for start in range(0, len(ids), batch_size):
@@ -531,7 +565,11 @@ class AccountMove(models.Model):
         if ids:
             # Odoo's cron progress: it runs the action again at once while some remain;
             # the trigger picks up after its ten rounds
-            remaining = self.search_count(self._l10n_in_einv_cron_domain(fields.Datetime.now()))
+            now = fields.Datetime.now()
+            domain = self._l10n_in_einv_cron_domain(now)
+            if paused := self._l10n_in_einv_cron_paused(now):
+                domain += [("company_id", "not in", list(paused))]
+            remaining = self.search_count(domain)
             self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
             if remaining and limit and len(ids) >= limit:
                 self.env.ref("l10n_in_einvoice.ir_cron_l10n_in_einvoice_send")._trigger()
