@@ -17,3 +17,4 @@ from . import test_l10n_in_einv_gstin
 from . import test_l10n_in_einv_ewaybill
 from . import test_l10n_in_einv_ewaybill_system
 from . import test_l10n_in_einv_queue_job
+from . import test_l10n_in_einv_fairness
