@@ -217,7 +217,7 @@ class AccountMove(models.Model):
         for index, move in enumerate(moves):
             if pipelined and index >= state["locked_to"]:
                 state["locked_to"] = self._l10n_in_einv_relock(moves, index, chunk_size)
-            problems, payload = move._l10n_in_einv_prepare()
+            problems, payload = move._l10n_in_einv_prepare(credential=credential)
             if problems and raise_problems:
                 raise UserError(_("Nothing was sent to the IRP. Fix these first:\n%(problems)s",
                                   problems="\n".join(f"• {p}" for p in problems)))

@@ -20,15 +20,16 @@ class AccountMove(models.Model):
         """Every reason the IRP would refuse this document, at once, in words a user can act on."""
         return self._l10n_in_einv_prepare()[0]
 
-    def _l10n_in_einv_prepare(self):
+    def _l10n_in_einv_prepare(self, credential=None):
         """(problems, payload): the pre-flight and the payload from a single build, for
-        callers that send right after checking. payload is None when not applicable."""
+        callers that send right after checking. payload is None when not applicable.
+        credential: the company's, when the caller holds it (saves looking it up per invoice)."""
         self.ensure_one()
         applicable, reason = self._l10n_in_einv_applicability()
         if not applicable:
             return [reason], None
         payload, items, build_problems = self._l10n_in_einv_build()
-        return self._l10n_in_einv_check(payload, items, build_problems), payload
+        return self._l10n_in_einv_check(payload, items, build_problems, credential=credential), payload
 
     def _l10n_in_einv_warnings(self):
         """What the pre-flight lets through but the user should know before sending: what is
@@ -65,10 +66,10 @@ class AccountMove(models.Model):
             _hsn_master_cache.update(version=version, known=validation.load_hsn_master(path))
         return _hsn_master_cache["known"]
 
-    def _l10n_in_einv_check(self, payload, items, build_problems):
+    def _l10n_in_einv_check(self, payload, items, build_problems, credential=None):
         problems, covered = [], set()
         company = self.company_id
-        credential = company._l10n_in_einv_credential()
+        credential = credential or company._l10n_in_einv_credential()
         # NIC's own sandbox GSTINs carry no valid check character (§15): only production checks it.
         strict = credential.environment not in ("local_sandbox", "nic_sandbox")
         supply_type = payload["TranDtls"]["SupTyp"]
