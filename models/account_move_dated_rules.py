@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.sql import create_index
 
 from ..irp import ist
 
@@ -75,6 +76,14 @@ class AccountMove(models.Model):
         return problems
 
     # --- document numbers that differ only in case ------------------------------------------
+
+    def _auto_init(self):
+        result = super()._auto_init()
+        # the case-twin look-up runs for every invoice sent and posted: without this index it
+        # reads every posted move of the company (milliseconds each with thousands of them)
+        create_index(self.env.cr, "account_move_l10n_in_einv_upper_name_index", self._table,
+                     ["company_id", "upper(name)"], where="state = 'posted'")
+        return result
 
     def _l10n_in_einv_case_twin(self):
         """Another posted document of the same company, type and financial year whose number
