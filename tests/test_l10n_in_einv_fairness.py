@@ -91,9 +91,9 @@ class TestEinvoiceFairness(TransactionCase):
         prepared = []
         original = Move._l10n_in_einv_prepare
 
-        def spy(move):
+        def spy(move, *args, **kwargs):
             prepared.append(move.id)
-            return original(move)
+            return original(move, *args, **kwargs)
 
         with patch.object(Move, "_l10n_in_einv_prepare", spy):
             report = dict(self.env["account.move"]._cron_l10n_in_einv_send(batch_size=3))
