@@ -15,6 +15,7 @@ port), on a company of its own kept in the benchmark database ("Bench Cron Co"):
 """
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -154,6 +155,7 @@ class SandboxProcess:
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
 def rss_mib():
