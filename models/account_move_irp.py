@@ -206,6 +206,9 @@ class AccountMove(models.Model):
             committed on its own."""
             while calls and (block or calls[0][2].done()):
                 move, payload, future = calls.popleft()
+                # each outcome is committed on its own and a commit empties the cache: reading
+                # this invoice must not fetch the whole batch's rows with it
+                move = move.with_prefetch()
                 _move_id, outcome, records = future.result()
                 self.env["l10n_in.einvoice.api.log"]._l10n_in_einv_record(records, credential=credential, move=move)
                 report.append((move.name, move._l10n_in_einv_apply(outcome, payload, credential)))
@@ -214,9 +217,12 @@ class AccountMove(models.Model):
                 if commit:
                     commit_now()
 
+        window = self.ids  # what is read together: the invoices prepared before the next commit
         for index, move in enumerate(moves):
             if pipelined and index >= state["locked_to"]:
                 state["locked_to"] = self._l10n_in_einv_relock(moves, index, chunk_size)
+                window = [ahead.id for ahead in moves[index:state["locked_to"]]]
+            move = move.with_prefetch(window)
             problems, payload = move._l10n_in_einv_prepare(credential=credential)
             if problems and raise_problems:
                 raise UserError(_("Nothing was sent to the IRP. Fix these first:\n%(problems)s",
@@ -457,19 +463,49 @@ class AccountMove(models.Model):
         xmlid_to_id = self.env["ir.model.data"]._xmlid_to_res_id  # cached, unlike env.ref's exists()
         author = self.env["res.partner"].browse(xmlid_to_id("base.partner_root", raise_if_not_found=True))
         note = xmlid_to_id("mail.mt_note", raise_if_not_found=True)
+        # the followers, and the partner of the user if active (who message_post subscribes):
+        # one statement, paid per IRN
         self.env.cr.execute("""
             SELECT f.partner_id, EXISTS(SELECT 1 FROM mail_followers_mail_message_subtype_rel r
-                                         WHERE r.mail_followers_id = f.id AND r.mail_message_subtype_id = %s)
-              FROM mail_followers f WHERE f.res_model = %s AND f.res_id = %s""", [note, self._name, self.id])
-        followers = dict(self.env.cr.fetchall())
+                                         WHERE r.mail_followers_id = f.id AND r.mail_message_subtype_id = %s),
+                   false
+              FROM mail_followers f WHERE f.res_model = %s AND f.res_id = %s
+             UNION ALL
+            SELECT partner_id, false, true FROM res_users WHERE id = %s AND active""",
+                            [note, self._name, self.id, self.env.uid])
+        rows = self.env.cr.fetchall()
+        followers = {partner_id: listens for partner_id, listens, is_user in rows if not is_user}
+        user_partner_id = next((partner_id for partner_id, _listens, is_user in rows if is_user), None)
         if any(listens for partner_id, listens in followers.items() if partner_id != author.id):
             move.message_post(body=body, author_id=author.id, message_type="comment", subtype_xmlid="mail.mt_note")
             return
-        move._message_log(body=body, author_id=author.id, message_type="comment")
+        move._message_log(body=body, author_id=author.id, message_type="comment",
+                          tracking_value_ids=self._l10n_in_einv_take_tracking())
         # message_post subscribes whoever posts: the user if active, else the author
-        poster = self.env.user.partner_id if self.env.user.active else author if author.active else None
-        if poster and poster.id not in followers:
-            move._message_subscribe(partner_ids=poster.ids)
+        poster_id = user_partner_id or (author.id if author.active else None)
+        if poster_id and poster_id not in followers:
+            move._message_subscribe(partner_ids=[poster_id])
+
+    def _l10n_in_einv_take_tracking(self):
+        """The tracking values this transaction's writes have pending for this invoice (its
+        e-invoice state, mostly), taken for the note being logged, so that the chatter gets
+        one line "IRN generated ... / To send -> Generated" instead of two messages (each
+        costs as much as the rest of applying an outcome). Left to Odoo's own tracking at
+        commit whenever Odoo would do more than log them (a subtype or a template)."""
+        pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}") or {}
+        initial = pending.get(self.id)
+        if not initial:
+            return False
+        record = self.sudo()
+        tracked = record.fields_get(list(initial), attributes=("string", "type", "selection", "currency_field"))
+        changes, values = record._mail_track(tracked, initial)
+        if not values:
+            return False
+        if record._track_subtype({name: initial[name] for name in changes}) or any(
+                template for template, _kwargs in record._track_template(changes).values()):
+            return False
+        del pending[self.id]  # later writes in this transaction are tracked anew
+        return values
 
     def _l10n_in_einv_schedule_activity(self, message, summary=None, deadline=None):
         user = self.invoice_user_id or self.env.user

@@ -215,7 +215,10 @@ class AccountMove(models.Model):
         AccountTax = self.env["account.tax"]
         company = self.company_id
         sign = self.direction_sign
-        product_lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        lines = self.invoice_line_ids
+        # filtered() would narrow what is read together to this invoice's lines: keep the
+        # lines of the invoices prepared with it, so products and taxes are read once for all
+        product_lines = lines.filtered(lambda line: line.display_type == "product").with_prefetch(lines._prefetch_ids)
         base_lines = [self._prepare_product_base_line_for_taxes_computation(line) for line in product_lines]
         AccountTax._add_tax_details_in_base_lines(base_lines, company)
         # Round against the tax journal items (keeps manual tax edits), but not against

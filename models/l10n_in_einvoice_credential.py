@@ -423,14 +423,23 @@ class L10nInEinvoiceCredential(models.Model):
         self._l10n_in_einv_set_pause(pause)
         return pause
 
+    def _l10n_in_einv_flagged(self):
+        """Whether a pause or an attention note is stored, another worker's included. Asked
+        after every outcome, when a commit has emptied the cache: two columns, not the
+        whole credential (keys, certificate, session)."""
+        self.flush_recordset(["attention", "paused_until"])
+        self.env.cr.execute("SELECT attention IS NOT NULL OR paused_until IS NOT NULL "
+                            "FROM l10n_in_einvoice_credential WHERE id = %s", [self.id])
+        row = self.env.cr.fetchone()
+        return bool(row and row[0])
+
     def _l10n_in_einv_after_outcome(self, outcome):
         """Keep the stored pause and attention in step with what a call just showed."""
         self.ensure_one()
         pause = getattr(outcome, "pause", None)
         if pause is not None and not getattr(outcome, "deferred", False):
             self._l10n_in_einv_set_pause(pause)
-        elif isinstance(outcome, (policy.Registered, policy.Adopted, policy.Refused)) and (
-                self.sudo().attention or self.sudo().paused_until):
+        elif isinstance(outcome, (policy.Registered, policy.Adopted, policy.Refused)) and self._l10n_in_einv_flagged():
             with write_guard.trusted():  # the IRP answered: whatever paused us is over
                 self.sudo().write({"attention": False, "paused_until": False, "pause_reason": False,
                                    "pause_detail": False})

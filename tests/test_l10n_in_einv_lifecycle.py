@@ -55,6 +55,24 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self.assertNotIn(self.sandbox.client_secret, "".join(logs.mapped("request_text")))
         self.assertIn(move.l10n_in_einv_irn, move.message_ids[0].body)
 
+    def test_outcome_note_carries_the_state_change(self):
+        """The chatter line of an outcome is one message: the note and the tracked change of
+        the e-invoice state (not a second tracking message at commit)."""
+        move = self._invoice(self.partner_intra, [(self.product_laptop, 1, 1000.0)])
+        # the test classes run with Odoo's mail tracking off; as in production here
+        move = move.with_context(tracking_disable=False, mail_notrack=False)
+        self.env.cr.precommit.run()  # the posting's own tracking, out of the way
+        before = move.message_ids
+        self.assertGenerated(self._generate(move))
+        self.env.cr.precommit.run()  # what Odoo's tracking would add at commit
+        new = move.message_ids - before
+        self.assertEqual(len(new), 1, new.mapped("body"))
+        self.assertIn(move.l10n_in_einv_irn, new.body)
+        self.assertEqual(new.author_id, self.env.ref("base.partner_root"))
+        tracked = new.tracking_value_ids.filtered(lambda value: value.field_id.name == "l10n_in_einv_state")
+        self.assertEqual((tracked.old_value_char, tracked.new_value_char), ("To send", "Generated"),
+                         [(v.field_id.name, v.old_value_char, v.new_value_char) for v in new.tracking_value_ids])
+
     def test_inter_state_b2b_with_discount_and_cess_free_goods(self):
         move = self._invoice(self.partner_inter, [
             (self.product_laptop, 3, 49999.99, self.igst_18, 7.5),
