@@ -155,3 +155,56 @@ def commit_seller(registry, sandbox, seller, buyer, state_xmlid, label, **compan
         product = env["product.product"].create({
             "name": "Drill machine", "l10n_in_hsn_code": "84672100", "type": "consu", "lst_price": 5000.0})
         return company.id, partner.id, product.id, tax.id
+
+
+class L10nInEinvoiceMappingCommon(L10nInEinvoiceCommon):
+    """What the payload tests and the golden payloads share: the chart's SEZ/export and
+    reverse-charge taxes, a foreign currency, a deemed-export buyer, a port, cess and
+    tax-included taxes carrying l10n_in's tags, and products taxed with them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        chart = cls.env["account.chart.template"]
+        cls.igst_18_paid = chart.ref("igst_sale_18_sez_exp")  # export/SEZ, IGST paid by the supplier
+        cls.igst_18_lut = chart.ref("igst_sale_18_sez_exp_lut")  # export/SEZ under LUT, no IGST
+        cls.igst_18_rc = chart.ref("igst_sale_18_rc")
+        cls.gst_28 = chart.ref("sgst_sale_28")
+        cls.usd = cls.setup_other_currency("USD", rates=[("2017-01-01", 0.0125)])  # 1 USD = 80 INR
+        cls.partner_deemed = cls._partner_from_master(master.BUYER_TN, cls.state_tn,
+                                                      l10n_in_gst_treatment="deemed_export")
+        cls.port = cls.env.ref("l10n_in.port_code_innsa1")
+        tag = cls.env.ref
+        # Compensation cess is levied on the taxable value, not on value + GST: l10n_in's cess
+        # taxes raise the base of the GST after them (include_base_amount), which NIC's
+        # arithmetic refuses; these carry the same tags and are computed before the GST.
+        cls.cess_12 = cls._tagged_tax("Cess 12%", "percent", 12.0, tag("l10n_in.tax_tag_base_cess"),
+                                      tag("l10n_in.tax_tag_cess"), sequence=0)
+        cls.cess_400 = cls._tagged_tax("Cess Rs 400/unit", "fixed", 400.0, tag("l10n_in.tax_tag_base_cess"),
+                                       tag("l10n_in.tax_tag_cess"), sequence=0)
+        cls.cgst_9_incl = cls._tagged_tax("CGST 9% incl.", "percent", 9.0, tag("l10n_in.tax_tag_base_cgst"),
+                                          tag("l10n_in.tax_tag_cgst"), price_include_override="tax_included")
+        cls.sgst_9_incl = cls._tagged_tax("SGST 9% incl.", "percent", 9.0, tag("l10n_in.tax_tag_base_sgst"),
+                                          tag("l10n_in.tax_tag_sgst"), price_include_override="tax_included")
+        cls.product_car = cls._product("Motor car 1500 cc", "87032291", 600000.0, cls.gst_28 + cls.cess_12
+                                       + cls.cess_400)
+        cls.product_no_hsn = cls.env["product.product"].create({
+            "name": "Loyalty discount", "type": "service", "taxes_id": [Command.set(cls.gst_18.ids)]})
+
+    @classmethod
+    def _tagged_tax(cls, name, amount_type, amount, base_tag, tax_tag, **values):
+        def repartition():
+            return [Command.create({"repartition_type": "base", "tag_ids": [Command.set(base_tag.ids)]}),
+                    Command.create({"repartition_type": "tax", "tag_ids": [Command.set(tax_tag.ids)]})]
+        return cls.env["account.tax"].create({
+            "name": name, "amount_type": amount_type, "amount": amount, "type_tax_use": "sale",
+            "company_id": cls.company.id, "invoice_repartition_line_ids": repartition(),
+            "refund_repartition_line_ids": repartition(), **values,
+        })
+
+    def _cash_rounding(self, strategy):
+        return self.env["account.cash.rounding"].create({
+            "name": f"Rupee ({strategy})", "rounding": 1.0, "strategy": strategy, "rounding_method": "HALF-UP",
+            "profit_account_id": self.company_data["default_account_revenue"].id,
+            "loss_account_id": self.company_data["default_account_expense"].id,
+        })

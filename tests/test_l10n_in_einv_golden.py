@@ -30,7 +30,7 @@ from odoo.tests import tagged
 
 from ..irp import validation
 from ..sandbox import master
-from .common import L10nInEinvoiceCommon
+from .common import L10nInEinvoiceMappingCommon
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 REGENERATE = os.environ.get("L10N_IN_EINV_REGENERATE_GOLDEN") == "1"
@@ -62,58 +62,21 @@ def dumps(payload):
     return json.dumps(payload, indent=1, ensure_ascii=False) + "\n"
 
 
-class L10nInEinvGoldenCommon(L10nInEinvoiceCommon):
+class L10nInEinvGoldenCommon(L10nInEinvoiceMappingCommon):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         chart = cls.env["account.chart.template"]
-        cls.igst_18_paid = chart.ref("igst_sale_18_sez_exp")  # export/SEZ, IGST paid by the supplier
-        cls.igst_18_lut = chart.ref("igst_sale_18_sez_exp_lut")  # export/SEZ under LUT, no IGST
-        cls.igst_18_rc = chart.ref("igst_sale_18_rc")
-        cls.gst_28 = chart.ref("sgst_sale_28")
         cls.nil_rated = chart.ref("nil_rated_sale")
         cls.exempt = chart.ref("exempt_sale")
         cls.non_gst = chart.ref("non_gst_supplies_sale")
-        cls.usd = cls.setup_other_currency("USD", rates=[("2017-01-01", 0.0125)])  # 1 USD = 80 INR
-        cls.partner_deemed = cls._partner_from_master(master.BUYER_TN, cls.state_tn,
-                                                      l10n_in_gst_treatment="deemed_export")
-        cls.port = cls.env.ref("l10n_in.port_code_innsa1")
-        tag = cls.env.ref
-        # l10n_in's cess taxes raise the base of the GST after them (include_base_amount), which
-        # NIC's arithmetic refuses; these carry the same l10n_in tags, computed before the GST.
-        cls.cess_12 = cls._tagged_tax("Cess 12%", "percent", 12.0, tag("l10n_in.tax_tag_base_cess"),
-                                      tag("l10n_in.tax_tag_cess"), sequence=0)
-        cls.cess_400 = cls._tagged_tax("Cess Rs 400/unit", "fixed", 400.0, tag("l10n_in.tax_tag_base_cess"),
-                                       tag("l10n_in.tax_tag_cess"), sequence=0)
-        cls.product_car = cls._product("Motor car 1500 cc", "87032291", 600000.0, cls.gst_28 + cls.cess_12
-                                       + cls.cess_400)
-        cls.product_no_hsn = cls.env["product.product"].create({
-            "name": "Loyalty discount", "type": "service", "taxes_id": [Command.set(cls.gst_18.ids)]})
         cls.product_vegetables = cls._product("Fresh vegetables", "07019000", 40.0, cls.nil_rated,
                                               uom=cls.env.ref("uom.product_uom_kgm"))
         cls.product_training = cls._product("Vocational training course", "999293", 15000.0, cls.exempt,
                                             service=True)
         cls.product_diesel = cls._product("High speed diesel", "27101944", 90.0, cls.non_gst,
                                           uom=cls.env.ref("uom.product_uom_litre"))
-
-    @classmethod
-    def _tagged_tax(cls, name, amount_type, amount, base_tag, tax_tag, **values):
-        def repartition():
-            return [Command.create({"repartition_type": "base", "tag_ids": [Command.set(base_tag.ids)]}),
-                    Command.create({"repartition_type": "tax", "tag_ids": [Command.set(tax_tag.ids)]})]
-        return cls.env["account.tax"].create({
-            "name": name, "amount_type": amount_type, "amount": amount, "type_tax_use": "sale",
-            "company_id": cls.company.id, "invoice_repartition_line_ids": repartition(),
-            "refund_repartition_line_ids": repartition(), **values,
-        })
-
-    def _cash_rounding(self, strategy):
-        return self.env["account.cash.rounding"].create({
-            "name": f"Rupee ({strategy})", "rounding": 1.0, "strategy": strategy, "rounding_method": "HALF-UP",
-            "profit_account_id": self.company_data["default_account_revenue"].id,
-            "loss_account_id": self.company_data["default_account_expense"].id,
-        })
 
     def _export(self, taxes, lines=None, **values):
         return self._invoice(self.partner_overseas, lines or [(self.product_laptop, 3, 1000.0, taxes)],
