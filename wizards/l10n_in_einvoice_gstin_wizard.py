@@ -219,4 +219,3 @@ class L10nInEinvoiceGstinWizard(models.TransientModel):
         details, error = self.env["res.partner"]._l10n_in_einv_gstin_lookup(credential, self.gstin, sync=True)
         self._l10n_in_einv_show(details, error)
         return self._l10n_in_einv_reopen()
-
