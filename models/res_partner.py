@@ -214,7 +214,8 @@ class ResPartner(models.Model):
                 if not isinstance(error, IrpError) or error.kind != errors.DATA:
                     stop = error  # paused, unreachable or refused credentials: ask no more now
             if commit:
-                self.env.cr.commit()
+                # the scheduled refresh keeps each status the IRP gave, even if a later GSTIN fails
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return report
 
     # --- buttons --------------------------------------------------------------------------------
