@@ -222,7 +222,7 @@ class L10nInEinvoiceCredential(models.Model):
                 try:
                     headers = json.loads(credential.extra_headers)
                 except ValueError as exc:
-                    raise ValidationError(_("Extra headers must be a JSON object: %s", exc)) from exc
+                    raise ValidationError(_("Extra headers must be a JSON object: %(error)s", error=exc)) from exc
                 if not isinstance(headers, dict):
                     raise ValidationError(_("Extra headers must be a JSON object such as {\"name\": \"value\"}."))
         self._inverse_secret("extra_headers")
