@@ -98,7 +98,8 @@ class AccountMove(models.Model):
         self._l10n_in_einv_check_address(problems, covered, "BuyerDtls", label,
                                          self._l10n_in_einv_buyer_address_partner(), foreign=export)
         if export and not payload.get("ExpDtls", {}).get("CntCode"):
-            self._l10n_in_einv_flag(problems, covered, "ExpDtls.CntCode", _("%(label)s: set the country", label=label))
+            self._l10n_in_einv_flag(problems, covered, "ExpDtls.CntCode", _(
+                "%(label)s: set the country", label=label))
         if "ShipDtls" in payload:
             ship = self.partner_shipping_id
             label = self._l10n_in_einv_place("ShipDtls")
@@ -172,23 +173,27 @@ class AccountMove(models.Model):
     def _l10n_in_einv_check_address(self, problems, covered, section, label, partner, foreign=False):
         foreign = foreign or self._l10n_in_einv_is_foreign(partner)
         if not (partner.street or partner.street2):
-            self._l10n_in_einv_flag(problems, covered, f"{section}.Addr1", _("%(label)s: set the street", label=label))
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Addr1", _(
+                "%(label)s: set the street", label=label))
         if len(_text(partner.city)) < 3:
             self._l10n_in_einv_flag(problems, covered, f"{section}.Loc", _(
                 "%(label)s: set the city (at least 3 characters)", label=label))
         if foreign:
             if not partner.country_id:
-                self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _("%(label)s: set the country", label=label))
+                self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _(
+                    "%(label)s: set the country", label=label))
             return
         if not partner.state_id:
-            self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _("%(label)s: set the state", label=label))
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _(
+                "%(label)s: set the state", label=label))
         elif not partner.state_id.l10n_in_tin:
             self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _(
                 "%(label)s: the state '%(state)s' has no GST state code (TIN)", label=label,
                 state=partner.state_id.name))
         pin = (partner.zip or "").strip()
         if not pin:
-            self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _("%(label)s: set the 6-digit PIN code", label=label))
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _(
+                "%(label)s: set the 6-digit PIN code", label=label))
         elif not _is_pin(pin):
             self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _(
                 "%(label)s: the PIN code '%(pin)s' must be 6 digits, the first not 0", label=label, pin=pin))

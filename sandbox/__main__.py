@@ -100,7 +100,8 @@ def main(argv=None):
     # SIGTERM ends the server like Ctrl-C does; shutdown() must run outside the serving thread
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     # a command-line server: its URL, on stdout for whoever started it (scripts/bench_odoo.py reads it)
-    print(f"IRP sandbox listening on {server.url} (db {os.path.abspath(args.db)})", flush=True)  # pylint: disable=print-used
+    # pylint: disable-next=print-used
+    print(f"IRP sandbox listening on {server.url} (db {os.path.abspath(args.db)})", flush=True)
     try:
         with suppress(KeyboardInterrupt):  # Ctrl-C: the ordinary way to stop it
             server.serve_forever(poll_interval=0.2)
