@@ -26,7 +26,7 @@ class AccountMove(models.Model):
                                                 readonly=True)
     l10n_in_einv_ewaybill_id = fields.Many2one(
         "l10n_in.einvoice.ewaybill", string="Current e-way bill", compute="_compute_l10n_in_einv_ewaybill_id",
-        store=True, readonly=True, copy=False, index="btree_not_null",
+        store=True, readonly=True, copy=False, index="btree_not_null", check_company=True,
         help="The active e-way bill, else the latest one: what the invoice shows and prints.")
     l10n_in_einv_ewaybill_count = fields.Integer(string="E-way bill count",
                                                  compute="_compute_l10n_in_einv_ewaybill_count")

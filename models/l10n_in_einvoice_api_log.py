@@ -10,6 +10,7 @@ class L10nInEinvoiceApiLog(models.Model):
     _description = "IRP API call"
     _order = "started_at desc, id desc"
     _rec_name = "endpoint"
+    _check_company_auto = True  # the credential and the document are the company's own
 
     endpoint = fields.Char(string="API call", readonly=True, required=True, index=True,
                            help="Which IRP call this was: authentication, generate IRN, get IRN, cancel...")
@@ -17,10 +18,10 @@ class L10nInEinvoiceApiLog(models.Model):
     url_path = fields.Char(string="Path", readonly=True, help="The URL path called, without host or query secrets.")
     gstin = fields.Char(string="GSTIN", readonly=True, index=True, help="The GSTIN the call was made for.")
     company_id = fields.Many2one("res.company", string="Company", readonly=True, index=True)
-    credential_id = fields.Many2one("l10n_in.einvoice.credential",
-                                    string="Credentials", readonly=True, ondelete="set null")
+    credential_id = fields.Many2one("l10n_in.einvoice.credential", string="Credentials", readonly=True,
+                                    ondelete="set null", check_company=True)
     move_id = fields.Many2one("account.move", string="Document", readonly=True, index=True, ondelete="cascade",
-                              help="The invoice, credit note or debit note the call was about.")
+                              check_company=True, help="The invoice, credit note or debit note the call was about.")
     started_at = fields.Datetime(string="Started at", readonly=True, index=True)
     duration_ms = fields.Integer(string="Duration (ms)", readonly=True,
                                  help="How long the IRP took to answer, in milliseconds.")

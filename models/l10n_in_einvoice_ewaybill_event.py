@@ -23,9 +23,10 @@ class L10nInEinvoiceEwaybillEvent(models.Model):
     _name = "l10n_in.einvoice.ewaybill.event"
     _description = "E-way bill event (Part-B history)"
     _order = "date desc, id desc"
+    _check_company_auto = True
 
     ewaybill_id = fields.Many2one("l10n_in.einvoice.ewaybill", string="E-way bill", required=True, readonly=True,
-                                  index=True, ondelete="cascade")
+                                  index=True, ondelete="cascade", check_company=True)
     company_id = fields.Many2one(string="Company", related="ewaybill_id.company_id", store=True, index=True)
     kind = fields.Selection(EVENT_KINDS, string="Event", required=True, readonly=True)
     date = fields.Datetime(string="Date", required=True, readonly=True, default=fields.Datetime.now)

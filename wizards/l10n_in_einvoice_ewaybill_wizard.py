@@ -8,8 +8,9 @@ from ..models.l10n_in_einvoice_ewaybill import TRANSPORT_MODES, VEHICLE_TYPES
 class L10nInEinvoiceEwaybillWizard(models.TransientModel):
     _name = "l10n_in.einvoice.ewaybill.wizard"
     _description = "Generate an e-way bill by IRN"
+    _check_company_auto = True
 
-    move_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True)
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True, check_company=True)
     company_id = fields.Many2one(string="Company", related="move_id.company_id")
     irn = fields.Char(string="IRN", related="move_id.l10n_in_einv_irn")
     transporter_gstin = fields.Char(string="Transporter ID", size=15,
@@ -28,9 +29,9 @@ class L10nInEinvoiceEwaybillWizard(models.TransientModel):
     transport_doc_date = fields.Date(string="Transport document date")
     distance = fields.Integer(string="Distance (km)", default=0,
                               help="0: the IRP computes the distance between the PIN codes, and it is recorded.")
-    dispatch_partner_id = fields.Many2one("res.partner", string="Dispatch from",
+    dispatch_partner_id = fields.Many2one("res.partner", string="Dispatch from", check_company=True,
                                           help="Where the goods leave from (the warehouse address).")
-    ship_partner_id = fields.Many2one("res.partner", string="Ship to",
+    ship_partner_id = fields.Many2one("res.partner", string="Ship to", check_company=True,
                                       help="Where the goods go: the delivery address; for an export, the port or "
                                            "place in India they leave from.")
     ship_to_gstin_rule = fields.Boolean(compute="_compute_ship_to_gstin_rule",
