@@ -84,9 +84,10 @@ class AccountMove(models.Model):
         string="Held back from the IRP", copy=False, readonly=True,
         help="Nothing sends this invoice (posting, scheduled action, list action) until it is released; Generate "
         "IRN on the invoice itself still sends it.")
-    l10n_in_einv_cancel_reason = fields.Selection(CANCEL_REASONS, string="Cancel reason", copy=False, readonly=True,
+    l10n_in_einv_cancel_reason = fields.Selection(CANCEL_REASONS, string="IRN cancel reason", copy=False,
+                                                  readonly=True,
                                                   help="The reason sent to the IRP with the cancellation.")
-    l10n_in_einv_cancel_remark = fields.Char(string="Cancel remark", copy=False, readonly=True)
+    l10n_in_einv_cancel_remark = fields.Char(string="IRN cancel remark", copy=False, readonly=True)
     l10n_in_einv_cancel_date = fields.Datetime(string="IRN cancelled on", copy=False, readonly=True)
     # l10n_in_einv_ewb_no/_date/_valid_till/_status: the current e-way bill record's (account_move_ewaybill.py)
     l10n_in_einv_cancellable = fields.Boolean(string="IRN can be cancelled",
@@ -94,7 +95,7 @@ class AccountMove(models.Model):
                                               help="The IRN is active and still within the IRP's 24 hours for "
                                               "cancelling it.")
     l10n_in_einv_api_log_ids = fields.One2many("l10n_in.einvoice.api.log", "move_id", string="IRP calls")
-    l10n_in_einv_api_log_count = fields.Integer(string="IRP calls", compute="_compute_l10n_in_einv_api_log_count")
+    l10n_in_einv_api_log_count = fields.Integer(string="IRP call count", compute="_compute_l10n_in_einv_api_log_count")
     l10n_in_einv_not_applicable_reason = fields.Char(string="Why no IRN",
                                                      compute="_compute_l10n_in_einv_not_applicable_reason",
                                                      help="Why this document gets no IRN (e-invoicing off for the "
