@@ -60,19 +60,17 @@ class Reply:
         self.alert = alert
 
 
+@dataclass
 class Received:
     """One HTTP reply being read; `fail` builds the error to raise about it."""
-    __slots__ = ("endpoint", "envelope", "error_class", "info", "log", "obj", "retry_after", "status")
-
-    def __init__(self, error_class, endpoint, status, obj, envelope, info, retry_after, log):
-        self.error_class = error_class
-        self.endpoint = endpoint
-        self.status = status
-        self.obj = obj
-        self.envelope = envelope
-        self.info = info
-        self.retry_after = retry_after
-        self.log = log
+    error_class: type
+    endpoint: str
+    status: int
+    obj: dict  # the reply's JSON object, or None
+    envelope: object  # its parsed envelope, or None
+    info: list  # the info an error about it carries
+    retry_after: float
+    log: str  # the reply's text for the call log
 
     def fail(self, message, kind):
         return self.error_class(message, kind=kind, errors=self.envelope.errors if self.envelope else [],
