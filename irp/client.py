@@ -10,15 +10,11 @@ connections are pooled without sharing one connection pool between threads.
 """
 import base64
 import json
-import logging
-import threading
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from . import crypto, errors
 from .envelope import Envelope, _lower_keys, parse_envelope, parse_retry_after
@@ -28,9 +24,8 @@ from .results import (
     CancelResult, EwbCancelResult, EwbDetails, EwbResult, GstinDetails, IrnResult,
     distance_from, format_doc_date, number_text, parse_date, parse_ist,
 )
-from .session import MemorySessionStore, SessionManager, SessionState, utc_now
-
-_logger = logging.getLogger(__name__)
+from .session import MemorySessionStore, SessionManager, SessionState
+from .transport import CallRecord, Reply, Transport, seal, splice_data
 
 __all__ = ["IrpConfig", "IrpClient", "CallRecord", "SessionState", "MemorySessionStore", "ENDPOINTS",
            "parse_envelope", "Envelope", "build_irn_result", "parse_retry_after", "mask"]
@@ -74,33 +69,6 @@ class IrpConfig:
         return f"IrpConfig(base_url={self.base_url!r}, gstin={self.gstin!r}, user_name={self.user_name!r})"
 
 
-@dataclass(frozen=True)
-class CallRecord:
-    """One HTTP exchange with the IRP, secrets masked, for the API call log."""
-    endpoint: str
-    method: str
-    url_path: str
-    gstin: str
-    started_at: datetime
-    duration_ms: float
-    http_status: int = None
-    ok: bool = False
-    error_codes: list = field(default_factory=list)
-    request_text: str = ""
-    response_text: str = ""
-    request_headers: dict = field(default_factory=dict, repr=False)
-    error_kind: str = None
-    error_message: str = None
-
-
-def _nothing_sent(exc):
-    """True when a requests ConnectionError happened before the request left (no connection)."""
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
-
-
 def _get(data, *names):
     """First present key of a decrypted payload, compared case-insensitively."""
     if not isinstance(data, dict):
@@ -115,16 +83,7 @@ def _get(data, *names):
     return None
 
 
-class _Reply:
-    __slots__ = ("data", "info", "http_status")
-
-    def __init__(self, data, info, http_status):
-        self.data = data
-        self.info = info
-        self.http_status = http_status
-
-
-class IrpClient:
+class IrpClient(Transport):
     """NIC IRP API client for one GSTIN and API user.
 
     session_store: object with load() -> SessionState | None and save(state)
@@ -133,13 +92,20 @@ class IrpClient:
     one requests.Session per thread. on_call(CallRecord): called after EVERY HTTP
     exchange, authentication included. clock(): aware UTC now (tests move it).
     """
+    endpoints = ENDPOINTS
+    creating = CREATING
+    auth_endpoint = "authenticate"
+    token_codes = frozenset({"1005"})
+    error_class = IrpError
+    catalogue = errors.IRP
+    transient_http = frozenset({408})  # the server gave up waiting for the request: nothing done, retry
+    system = "the IRP"
+    system_title = "The IRP"
+    unavailable = "IRP unavailable"
+    url_name = "the IRP URL"
 
     def __init__(self, config, session_store=None, http=None, on_call=None, clock=None):
-        self.config = config
-        self.on_call = on_call
-        self._clock = clock or utc_now
-        self._base_url = config.base_url.rstrip("/")
-        self._timeout = (config.connect_timeout, config.read_timeout)
+        super().__init__(config, http=http, on_call=on_call, clock=clock)
         # Keys are parsed once here, not per call.
         try:
             self._public_key = crypto.load_public_key(config.encryption_public_key)
@@ -156,216 +122,45 @@ class IrpClient:
         self._session = SessionManager(self._authenticate_now, session_store, self._clock,
                                        gstin=config.gstin, user_name=config.user_name)
         common = {"client_id": config.client_id, "client_secret": config.client_secret, "Gstin": config.gstin}
-        extra = dict(config.extra_headers or {})
-        self._auth_headers = {**common, "Content-Type": "application/json", "Accept": "application/json", **extra}
+        self._auth_headers = {**common, "Content-Type": "application/json", "Accept": "application/json",
+                              **self._extra_headers}
         self._call_headers = {**self._auth_headers, "user_name": config.user_name}
-        # a GSP's extra headers usually carry its API key: their values are secrets too
-        self._extra_header_names = {name.lower() for name in extra}
-        self._secret_texts = {s for s in (config.password, config.client_secret) if s and len(s) >= 4}
-        # (only values long enough to be keys: scrubbing "true" or "nic1" everywhere would garble the log)
-        self._secret_texts |= {str(value) for value in extra.values() if value and len(str(value)) >= 8}
-        self._secret_lock = threading.Lock()
-        # HTTP sessions: shared, or one per thread from a factory
-        if isinstance(http, requests.Session):
-            self._shared_http, self._http_factory = http, None
-        else:
-            self._shared_http, self._http_factory = None, (http if callable(http) else requests.Session)
-        self._local = threading.local()
-        self._own_sessions = []
-        self._sessions_lock = threading.Lock()
-
-    # --- plumbing -----------------------------------------------------------------
 
     def close(self):
         """Close the HTTP sessions this client opened."""
-        with self._sessions_lock:
-            sessions, self._own_sessions = self._own_sessions, []
-        for session in sessions:
-            session.close()
-        self._local = threading.local()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def _http(self):
-        if self._shared_http is not None:
-            return self._shared_http
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._http_factory()
-            self._local.session = session
-            with self._sessions_lock:
-                self._own_sessions.append(session)
-        return session
-
-    @property
-    def session_state(self):
-        """The cached session (no network call), or None."""
-        return self._session.peek()
-
-    def _remember_secret(self, text):
-        if text and len(text) >= 4:
-            with self._secret_lock:
-                self._secret_texts.add(text)
-
-    def _scrub(self, text):
-        """Last line of defence: no known secret value in a logged text, wherever it hides."""
-        if not text:
-            return text
-        for secret in tuple(self._secret_texts):
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
-
-    def _emit(self, record):
-        if self.on_call is None:
-            return
-        try:
-            self.on_call(record)
-        except Exception:  # logging must never break a call
-            _logger.exception("IRP on_call hook failed")
+        self.close_sessions()
 
     def _require_keyring(self, endpoint):
         if not self._keyring:
             raise IrpError("No IRP signing certificate is configured: signed invoices cannot be verified, "
                            "so nothing is sent", kind=errors.AUTH, endpoint=endpoint)
 
-    # --- one HTTP exchange ---------------------------------------------------------------
+    # --- replies (the HTTP exchange itself: transport.Transport) ---------------------------
 
-    def _exchange(self, endpoint, path, *, headers, body=None, request_log="", sek=None, auth=False):
-        """Send one request and return a _Reply, or raise IrpError. Emits one CallRecord."""
-        method = ENDPOINTS[endpoint][0]
-        creating = endpoint in CREATING
-        lost = errors.UNKNOWN_OUTCOME if creating else errors.TRANSIENT
-        started_at = self._clock()
-        start = time.perf_counter()
-        http_status = None
-        response_log = ""
-        failure = None
-        reply = None
-        try:
-            try:
-                response = self._http().request(
-                    method, self._base_url + path, data=body, headers=headers,
-                    timeout=self._timeout, verify=self.config.verify_tls, allow_redirects=False)
-            except requests.exceptions.ConnectTimeout as exc:
-                raise IrpError(f"Could not connect to the IRP in time ({exc.__class__.__name__}); nothing was sent",
-                               kind=errors.TRANSIENT, endpoint=endpoint) from exc
-            except requests.exceptions.ReadTimeout as exc:
-                raise IrpError(
-                    "The IRP did not answer in time" + ("; the request may have been processed" if creating else ""),
-                    kind=lost, endpoint=endpoint) from exc
-            except requests.exceptions.SSLError as exc:
-                raise IrpError(f"TLS error talking to the IRP: {exc}", kind=errors.TRANSIENT,
-                               endpoint=endpoint) from exc
-            except requests.exceptions.ConnectionError as exc:
-                if _nothing_sent(exc):
-                    raise IrpError(f"Could not connect to the IRP: {exc}", kind=errors.TRANSIENT,
-                                   endpoint=endpoint) from exc
-                raise IrpError(
-                    "The connection to the IRP broke before its reply"
-                    + ("; the request may have been processed" if creating else ""),
-                    kind=lost, endpoint=endpoint) from exc
-            except requests.exceptions.RequestException as exc:
-                raise IrpError(f"HTTP error talking to the IRP: {exc}", kind=lost, endpoint=endpoint) from exc
-            http_status = response.status_code
-            raw = response.content
-            if raw and self.on_call is not None:
-                response_log = raw.decode("utf-8", "replace")
-            reply, response_log = self._read_response(endpoint, response, raw, sek, auth, lost, response_log)
-            return reply
-        except IrpError as exc:
-            failure = exc
-            if exc.http_status is None:
-                exc.http_status = http_status
-            raise
-        finally:
-            if self.on_call is not None:
-                duration_ms = (time.perf_counter() - start) * 1000.0
-                self._emit(CallRecord(
-                    endpoint=endpoint, method=method, url_path=path, gstin=self.config.gstin,
-                    started_at=started_at, duration_ms=round(duration_ms, 3), http_status=http_status,
-                    ok=failure is None and reply is not None,
-                    error_codes=failure.codes if failure else [],
-                    request_text=self._scrub(request_log), response_text=self._scrub(response_log),
-                    request_headers=mask_headers(headers, self._extra_header_names),
-                    error_kind=failure.kind if failure else None,
-                    error_message=self._scrub(str(failure)) if failure else None,
-                ))
+    def _parse_envelope(self, obj):
+        return parse_envelope(obj)
 
-    def _read_response(self, endpoint, response, raw, sek, auth, lost, response_log):
-        """(reply, response text for the log) from an HTTP response, or IrpError."""
-        status = response.status_code
-        try:
-            envelope_obj = json.loads(raw) if raw else None
-        except ValueError:
-            envelope_obj = None
-        envelope = None
-        if isinstance(envelope_obj, dict):
-            envelope = parse_envelope(envelope_obj)
-            if auth and self.on_call is not None:  # AuthToken and Sek never reach the log
-                response_log = crypto.dumps(mask(envelope_obj))
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        found_errors = envelope.errors if envelope else []
-        info = envelope.info if envelope else []
+    def _envelope_log(self, endpoint, obj, response_log):
+        if endpoint == self.auth_endpoint:  # AuthToken and Sek never reach the log
+            return crypto.dumps(mask(obj))
+        return response_log
 
-        def fail(message, kind):
-            return IrpError(message, kind=kind, errors=found_errors, info=info, http_status=status,
-                            retry_after=retry_after, endpoint=endpoint)
-
-        if status in (429, 503):
-            # 429 is refused before any processing; a gateway's 503 may come after the IRP
-            # committed, so on a creating call it leaves the outcome unknown (look up first)
-            label = "rate limit reached" if status == 429 else "IRP unavailable"
-            raise fail(f"HTTP {status}: {label}" + (f", retry after {retry_after:g} s" if retry_after else ""),
-                       errors.TRANSIENT if status == 429 else lost)
-        if status >= 500:
-            raise fail(f"HTTP {status} from the IRP or a gateway", lost)
-        if 300 <= status < 400:  # redirects are not followed: a request must not be replayed elsewhere
-            raise fail(f"HTTP {status}: the IRP URL redirects to {response.headers.get('Location')!r}; "
-                       "check the configured base URL", errors.DATA)
-        if envelope is None:
-            if status >= 400:
-                raise fail(f"HTTP {status} from the IRP", self._kind_for_http(status))
-            raise fail(f"Unreadable reply from the IRP (HTTP {status}, not a JSON envelope)", lost)
-        if not envelope.ok:
-            if envelope.errors:
-                raise fail(None, errors.classify([e["code"] for e in envelope.errors]))
-            if status >= 400:
-                raise fail(f"HTTP {status} from the IRP", self._kind_for_http(status))
-            raise fail("The IRP refused the request without giving a reason", errors.DATA)
+    def _open(self, got, method, sek, lost):
+        envelope = got.envelope
         data = envelope.data
-        if auth or not isinstance(data, str):
+        if got.endpoint == self.auth_endpoint or not isinstance(data, str):
             # auth Data is a plain object (§3); a gateway may also pass other Data in clear
-            return _Reply(data if data is not None else {}, info, status), response_log
+            return Reply(data if data is not None else {}, envelope.info, got.status)
         try:
             text = crypto.aes_decrypt(sek, base64.b64decode(data, validate=True)).decode("utf-8")
             decrypted = json.loads(text)
         except (crypto.CryptoError, ValueError, TypeError) as exc:
-            raise fail(f"The IRP reply could not be decrypted with the session key ({exc})", lost) from exc
+            raise got.fail(f"The IRP reply could not be decrypted with the session key ({exc})", lost) from exc
         if self.on_call is not None:
-            # log the envelope with Data in clear (it holds no secret), spliced in to avoid re-serialising it
-            rest = {k: v for k, v in envelope_obj.items() if str(k).lower() != "data"}
-            head = crypto.dumps(rest)
-            response_log = head[:-1] + ("," if rest else "") + '"Data":' + text + "}"
-        return _Reply(decrypted, info, status), response_log
-
-    @staticmethod
-    def _kind_for_http(status):
-        if status in (401, 403):
-            return errors.AUTH
-        if status == 408:
-            return errors.TRANSIENT
-        return errors.DATA
+            got.log = splice_data({k: v for k, v in got.obj.items() if str(k).lower() != "data"}, "Data", text)
+        return Reply(decrypted, envelope.info, got.status)
 
     # --- authentication --------------------------------------------------------------------
-
-    def authenticate(self, force_refresh=False):
-        """Authenticate now (e.g. 'Test connection') and keep the session for later calls."""
-        return self._session.authenticate(force_refresh)
 
     def _authenticate_now(self, force_refresh):
         config = self.config
@@ -383,7 +178,7 @@ class IrpClient:
                 "UserName": config.user_name, "Password": config.password, "AppKey": "-",
                 "ForceRefreshAccessToken": bool(force_refresh)}))
         reply = self._exchange("authenticate", ENDPOINTS["authenticate"][1], headers=self._auth_headers,
-                               body=body, request_log=request_log, auth=True)
+                               body=body, request_log=request_log)
         data = reply.data
         if isinstance(data, str):  # some gateways pass Data as JSON text
             try:
@@ -416,26 +211,18 @@ class IrpClient:
     def _call(self, endpoint, path=None, payload=None, wrap=None):
         """Send a call with the current session; on 1005 re-authenticate once and retry once."""
         path = path or ENDPOINTS[endpoint][1]
-        body = request_log = None
-        if payload is not None:
-            text = crypto.dumps(payload)
-            request_log = text if self.on_call is not None else ""
-        state = self._session.get()
-        for attempt in (1, 2):
-            headers = dict(self._call_headers, AuthToken=state.auth_token)
+        text = crypto.dumps(payload) if payload is not None else None
+        request_log = text if text is not None and self.on_call is not None else ""
+
+        def send(state):
+            body = None
             if payload is not None:
-                encrypted = base64.b64encode(crypto.aes_encrypt(state.sek, text.encode())).decode()
+                encrypted = seal(state.sek, text)
                 body = crypto.dumps(wrap(encrypted) if wrap else {"Data": encrypted}).encode()
-            try:
-                return self._exchange(endpoint, path, headers=headers, body=body, request_log=request_log or "",
-                                      sek=state.sek)
-            except IrpError as exc:
-                if attempt == 1 and "1005" in exc.codes:
-                    _logger.info("IRP said 1005 (invalid token) on %s: re-authenticating once", endpoint)
-                    state = self._session.invalidate(state)
-                    continue
-                raise
-        raise AssertionError("unreachable")
+            return self._exchange(endpoint, path, headers=dict(self._call_headers, AuthToken=state.auth_token),
+                                  body=body, request_log=request_log, sek=state.sek)
+
+        return self._with_session(endpoint, send)
 
     # --- endpoints --------------------------------------------------------------------------------
 

@@ -246,38 +246,58 @@ def normalize_code(code):
     return match.group(0) if match and not text.isdigit() else text
 
 
-def describe(code):
-    """Short English meaning of a NIC code, or None when it is not catalogued."""
-    entry = CATALOGUE.get(normalize_code(code))
-    return entry[1] if entry else None
+class Catalogue:
+    """One NIC system's codes -> (kind, short English meaning), and the words made of them.
+
+    priority: which kind wins when one reply carries codes of several kinds. unknown: the
+    words for a code with no text and no meaning. terse: a NIC text shorter than this gets
+    the meaning added (None: whenever the two differ). repeats_code: the system writes the
+    code into its text ("2150 : Duplicate IRN"), which is then dropped.
+    """
+
+    def __init__(self, entries, priority, *, unknown, terse=None, repeats_code=False):
+        self.entries = entries
+        self.priority = priority
+        self.unknown = unknown
+        self.terse = terse
+        self.repeats_code = repeats_code
+
+    def describe(self, code):
+        """Short English meaning of a code, or None when it is not catalogued."""
+        entry = self.entries.get(normalize_code(code))
+        return entry[1] if entry else None
+
+    def kind_of(self, code):
+        entry = self.entries.get(normalize_code(code))
+        return entry[0] if entry else DATA
+
+    def classify(self, codes):
+        """The kind of a reply from all its error codes (data when none is known)."""
+        kinds = {self.kind_of(code) for code in codes or ()}
+        for kind in self.priority:
+            if kind in kinds:
+                return kind
+        return DATA
+
+    def explain(self, code, message=None):
+        """'2150: Duplicate IRN' made readable when the system's own text is terse or missing."""
+        code = normalize_code(code)
+        message = (message or "").strip()
+        if self.repeats_code and message.startswith(code):
+            message = message[len(code):].lstrip(" :-")
+        meaning = self.describe(code)
+        if not message:
+            message = meaning or self.unknown
+        elif meaning and (self.terse is None or len(message) < self.terse) and meaning.lower() != message.lower():
+            message = f"{message} ({meaning})"
+        return f"{code}: {message}" if code else message
 
 
-def kind_of(code):
-    entry = CATALOGUE.get(normalize_code(code))
-    return entry[0] if entry else DATA
-
-
-def classify(codes):
-    """The kind of a NIC reply from all its error codes (data when there are none)."""
-    kinds = {kind_of(code) for code in codes or ()}
-    for kind in _PRIORITY:
-        if kind in kinds:
-            return kind
-    return DATA
-
-
-def explain(code, message=None):
-    """'2150: Duplicate IRN' made readable when NIC's own text is terse or missing."""
-    code = normalize_code(code)
-    message = (message or "").strip()
-    if message.startswith(code):  # "2150 : Duplicate IRN"
-        message = message[len(code):].lstrip(" :-")
-    meaning = describe(code)
-    if not message:
-        message = meaning or "no message from the IRP"
-    elif meaning and len(message) < _TERSE and meaning.lower() != message.lower():
-        message = f"{message} ({meaning})"
-    return f"{code}: {message}" if code else message
+IRP = Catalogue(CATALOGUE, _PRIORITY, unknown="no message from the IRP", terse=_TERSE, repeats_code=True)
+describe = IRP.describe
+kind_of = IRP.kind_of
+classify = IRP.classify
+explain = IRP.explain
 
 
 def decode_json_text(text):
@@ -322,6 +342,8 @@ class IrpError(Exception):
     `errors` holds every NIC ErrorDetails entry as {'code', 'message'}; `info` the
     InfoDtls as returned (e.g. DUPIRN with the existing IRN).
     """
+    catalogue = IRP  # the meanings of its codes
+    call_name = "IRP call"
 
     def __init__(self, message=None, *, kind=DATA, errors=None, info=None, http_status=None,
                  retry_after=None, endpoint=""):
@@ -362,13 +384,15 @@ class IrpError(Exception):
     def retryable(self):
         return self.kind == TRANSIENT
 
+    def _details(self):
+        """What the reply said, in words (a subclass may add its own)."""
+        return [self.catalogue.explain(error.get("code"), error.get("message")) for error in self.errors]
+
     def __str__(self):
-        parts = [explain(error.get("code"), error.get("message")) for error in self.errors]
+        parts = self._details()
         if self.message:
             parts.insert(0, self.message)
-        if not parts:
-            parts = [f"IRP call failed ({self.kind})"]
-        return "; ".join(parts)
+        return "; ".join(parts) or f"{self.call_name} failed ({self.kind})"
 
     def __repr__(self):
         return f"IrpError(kind={self.kind!r}, codes={self.codes!r}, endpoint={self.endpoint!r}, message={str(self)!r})"

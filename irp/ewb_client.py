@@ -1,8 +1,8 @@
 """HTTP client of NIC's e-way bill system API, v1.03 (nic-ewb-api.md): one method per action.
 
 Beside the IRP client (irp/client.py), sharing its crypto, session handling, masking and
-call hook: every HTTP exchange, authentication included, is reported to `on_call` as a
-client.CallRecord with secrets masked. Every failure is an ewb_errors.EwbError whose kind
+HTTP call skeleton (transport.Transport): every HTTP exchange, authentication included, is
+reported to `on_call` as a transport.CallRecord with secrets masked. Every failure is an ewb_errors.EwbError whose kind
 says what to do next (data / auth / duplicate / transient / not_found / unknown_outcome).
 
 - auth (§3): POST /auth {"Data": RSA(base64(JSON))}; the token is kept 6 hours (no expiry
@@ -12,29 +12,19 @@ says what to do next (data / auth / duplicate / transient / not_found / unknown_
   reply (ewb_errors.UntrustedReply), never accepted.
 Plain Python: no Odoo.
 """
-import base64
-import json
-import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-import requests
-
-from . import crypto, ewb_envelope, ewb_validation, rules_calendar
-from .client import CallRecord, _nothing_sent
-from .envelope import parse_retry_after
+from . import crypto, ewb_envelope, ewb_errors, ewb_validation, rules_calendar
 from .errors import AUTH, DATA, TRANSIENT, UNKNOWN_OUTCOME
-from .ewb_errors import NOT_FOUND, TOKEN_CODES, EwbError, UntrustedReply, classify
+from .ewb_errors import NOT_FOUND, TOKEN_CODES, EwbError, UntrustedReply
 from .ewb_results import (
     Closed, EwbBill, EwbCancelled, EwbGenerated, EwbRef, Extended, PartBUpdated, TransporterUpdated,
 )
-from .masking import MASK, mask, mask_headers
-from .session import MemorySessionStore, SessionManager, SessionState, utc_now
-
-_logger = logging.getLogger(__name__)
+from .masking import mask
+from .session import MemorySessionStore, SessionManager, SessionState
+from .transport import Reply, Transport, seal, splice_data
 
 __all__ = ["ACTIONS", "BASE_URLS", "ENDPOINTS", "EwbClient", "EwbConfig", "MemorySessionStore", "SessionState"]
 
@@ -92,16 +82,6 @@ class EwbConfig:
         return f"EwbConfig(base_url={self.base_url!r}, gstin={self.gstin!r}, username={self.username!r})"
 
 
-class _Reply:
-    __slots__ = ("alert", "data", "http_status", "info")
-
-    def __init__(self, data, info, alert, http_status):
-        self.data = data
-        self.info = info
-        self.alert = alert
-        self.http_status = http_status
-
-
 def _ewb_number(ewb_no):
     text = str(ewb_no).strip()
     if isinstance(ewb_no, bool) or not text.isdigit() or len(text) != 12:
@@ -115,7 +95,7 @@ def _dmy(value):
     return value
 
 
-class EwbClient:
+class EwbClient(Transport):
     """NIC e-way bill system API client for one GSTIN and its EWB API user.
 
     session_store: load() -> SessionState | None and save(state) (default: in memory; the
@@ -123,15 +103,23 @@ class EwbClient:
     threads, or a factory of them (one per thread). on_call(CallRecord): after EVERY
     exchange. clock(): aware UTC now. calendar: rules_calendar.Calendar deciding whether
     voluntary closure is available (default: the rules in force; closure is on hold).
+    `close` is the voluntary closure of an e-way bill; `close_sessions` closes HTTP sessions.
     """
+    endpoints = ENDPOINTS
+    creating = CREATING
+    auth_endpoint = "ewb_auth"
+    token_codes = TOKEN_CODES
+    error_class = EwbError
+    catalogue = ewb_errors.EWB
+    # (no transient_http: a bare HTTP 408 has always been a data error here, unlike the IRP client)
+    system = SYSTEM
+    system_title = "The e-way bill system"
+    unavailable = f"{SYSTEM} unavailable"
+    url_name = "the e-way bill API URL"
 
     def __init__(self, config, session_store=None, http=None, on_call=None, clock=None, calendar=None):
-        self.config = config
-        self.on_call = on_call
+        super().__init__(config, http=http, on_call=on_call, clock=clock)
         self.calendar = calendar or rules_calendar.DEFAULT
-        self._clock = clock or utc_now
-        self._base_url = config.base_url.rstrip("/")
-        self._timeout = (config.connect_timeout, config.read_timeout)
         try:
             self._public_key = crypto.load_public_key(config.public_key)
         except (crypto.CryptoError, TypeError, ValueError) as exc:
@@ -142,199 +130,46 @@ class EwbClient:
         # The token is renewed when our count of 6 hours ends, or once on 105/106/238.
         self._session = SessionManager(self._authenticate_now, session_store, self._clock,
                                        gstin=config.gstin, user_name=config.username, refresh_margin=timedelta(0))
-        extra = dict(config.extra_headers or {})
         # NIC's docs write the hyphen forms (§2)
         self._headers = {"client-id": config.client_id, "client-secret": config.client_secret,
                          "gstin": config.gstin, "Content-Type": "application/json",
-                         "Accept": "application/json", **extra}
-        self._extra_header_names = {name.lower() for name in extra}
-        self._secret_texts = {s for s in (config.password, config.client_secret) if s and len(s) >= 4}
-        self._secret_texts |= {str(value) for value in extra.values() if value and len(str(value)) >= 8}
-        self._secret_lock = threading.Lock()
-        if isinstance(http, requests.Session):
-            self._shared_http, self._http_factory = http, None
-        else:
-            self._shared_http, self._http_factory = None, (http if callable(http) else requests.Session)
-        self._local = threading.local()
-        self._own_sessions = []
-        self._sessions_lock = threading.Lock()
+                         "Accept": "application/json", **self._extra_headers}
 
-    # --- plumbing -----------------------------------------------------------------------
+    # --- replies (the HTTP exchange itself: transport.Transport) ------------------------------
 
-    def close_sessions(self):
-        """Close the HTTP sessions this client opened."""
-        with self._sessions_lock:
-            sessions, self._own_sessions = self._own_sessions, []
-        for session in sessions:
-            session.close()
-        self._local = threading.local()
+    def _parse_envelope(self, obj):
+        return ewb_envelope.parse_envelope(obj)
 
-    def __enter__(self):
-        return self
+    def _envelope_log(self, endpoint, obj, response_log):
+        return crypto.dumps(mask(obj))  # authtoken, sek and rek never reach the log
 
-    def __exit__(self, *exc_info):
-        self.close_sessions()
+    def _error_info(self, envelope):
+        return [envelope.info] if envelope and envelope.info else []
 
-    def _http(self):
-        if self._shared_http is not None:
-            return self._shared_http
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._http_factory()
-            self._local.session = session
-            with self._sessions_lock:
-                self._own_sessions.append(session)
-        return session
-
-    @property
-    def session_state(self):
-        return self._session.peek()
-
-    def _remember_secret(self, text):
-        if text and len(text) >= 4:
-            with self._secret_lock:
-                self._secret_texts.add(text)
-
-    def _scrub(self, text):
-        if not text:
-            return text
-        for secret in tuple(self._secret_texts):
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
-
-    def _emit(self, record):
-        if self.on_call is None:
-            return
-        try:
-            self.on_call(record)
-        except Exception:  # logging must never break a call
-            _logger.exception("E-way bill on_call hook failed")
-
-    # --- one HTTP exchange -----------------------------------------------------------------
-
-    def _exchange(self, endpoint, path, *, headers, body=None, request_log="", sek=None):
-        """Send one request; a _Reply or EwbError. Emits one CallRecord."""
-        method = ENDPOINTS[endpoint][0]
-        creating = endpoint in CREATING
-        lost = UNKNOWN_OUTCOME if creating else TRANSIENT
-        maybe = "; the request may have been processed" if creating else ""
-        started_at = self._clock()
-        start = time.perf_counter()
-        http_status = None
-        response_log = ""
-        failure = reply = None
-        try:
-            try:
-                response = self._http().request(
-                    method, self._base_url + path, data=body, headers=headers, timeout=self._timeout,
-                    verify=self.config.verify_tls, allow_redirects=False)
-            except requests.exceptions.ConnectTimeout as exc:
-                raise EwbError(f"Could not connect to {SYSTEM} in time; nothing was sent", kind=TRANSIENT,
-                               endpoint=endpoint) from exc
-            except requests.exceptions.ReadTimeout as exc:
-                raise EwbError(f"{SYSTEM.capitalize()} did not answer in time{maybe}", kind=lost,
-                               endpoint=endpoint) from exc
-            except requests.exceptions.SSLError as exc:
-                raise EwbError(f"TLS error talking to {SYSTEM}: {exc}", kind=TRANSIENT, endpoint=endpoint) from exc
-            except requests.exceptions.ConnectionError as exc:
-                if _nothing_sent(exc):
-                    raise EwbError(f"Could not connect to {SYSTEM}: {exc}", kind=TRANSIENT,
-                                   endpoint=endpoint) from exc
-                raise EwbError(f"The connection to {SYSTEM} broke before its reply{maybe}", kind=lost,
-                               endpoint=endpoint) from exc
-            except requests.exceptions.RequestException as exc:
-                raise EwbError(f"HTTP error talking to {SYSTEM}: {exc}", kind=lost, endpoint=endpoint) from exc
-            http_status = response.status_code
-            raw = response.content
-            if raw and self.on_call is not None:
-                response_log = raw.decode("utf-8", "replace")
-            reply, response_log = self._read(endpoint, method, response, raw, sek, lost, response_log)
-            return reply
-        except EwbError as exc:
-            failure = exc
-            if exc.http_status is None:
-                exc.http_status = http_status
-            raise
-        finally:
-            if self.on_call is not None:
-                self._emit(CallRecord(
-                    endpoint=endpoint, method=method, url_path=path, gstin=self.config.gstin,
-                    started_at=started_at, duration_ms=round((time.perf_counter() - start) * 1000.0, 3),
-                    http_status=http_status, ok=failure is None and reply is not None,
-                    error_codes=failure.codes if failure else [],
-                    request_text=self._scrub(request_log), response_text=self._scrub(response_log),
-                    request_headers=mask_headers(headers, self._extra_header_names),
-                    error_kind=failure.kind if failure else None,
-                    error_message=self._scrub(str(failure)) if failure else None))
-
-    def _read(self, endpoint, method, response, raw, sek, lost, response_log):
-        status = response.status_code
-        try:
-            obj = json.loads(raw) if raw else None
-        except ValueError:
-            obj = None
-        envelope = ewb_envelope.parse_envelope(obj) if isinstance(obj, dict) else None
-        if envelope is not None and self.on_call is not None:
-            response_log = crypto.dumps(mask(obj))  # authtoken, sek and rek never reach the log
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        found = envelope.errors if envelope else []
-        info = envelope.info if envelope else None
-
-        def fail(message, kind, cls=EwbError):
-            if cls is UntrustedReply:
-                return UntrustedReply(message, endpoint=endpoint, http_status=status)
-            return cls(message, kind=kind, errors=found, info=[info] if info else [], http_status=status,
-                       retry_after=retry_after, endpoint=endpoint)
-
-        if status in (429, 503):
-            label = "rate limit reached" if status == 429 else f"{SYSTEM} unavailable"
-            raise fail(f"HTTP {status}: {label}" + (f", retry after {retry_after:g} s" if retry_after else ""),
-                       TRANSIENT if status == 429 else lost)
-        if status >= 500:
-            raise fail(f"HTTP {status} from {SYSTEM} or a gateway", lost)
-        if 300 <= status < 400:
-            raise fail(f"HTTP {status}: the e-way bill API URL redirects to {response.headers.get('Location')!r}; "
-                       "check the configured base URL", DATA)
-        if envelope is None:
-            if status >= 400:
-                raise fail(f"HTTP {status} from {SYSTEM}", AUTH if status in (401, 403) else DATA)
-            raise fail(f"Unreadable reply from {SYSTEM} (HTTP {status}, not a JSON envelope)", lost)
-        if not envelope.ok:
-            if found:
-                raise fail(None, classify([entry["code"] for entry in found]))
-            if status >= 400:
-                raise fail(f"HTTP {status} from {SYSTEM}", AUTH if status in (401, 403) else DATA)
-            raise fail(f"{SYSTEM.capitalize()} refused the request without giving a reason", DATA)
-        if endpoint == "ewb_auth":
-            return _Reply(envelope, info, envelope.alert, status), response_log
+    def _open(self, got, method, sek, lost):
+        envelope = got.envelope
+        if got.endpoint == self.auth_endpoint:
+            return Reply(envelope, envelope.info, got.status, envelope.alert)
         data = envelope.data
         if not isinstance(data, str):
-            raise fail(f"The reply of {SYSTEM} carries no encrypted data", lost)
+            raise got.fail(f"The reply of {SYSTEM} carries no encrypted data", lost)
+        untrusted = f"Untrusted reply from {SYSTEM}: {{}}; it was not accepted"
         try:
-            if method == "GET":
+            if method == "GET":  # data under a fresh rek, hmac checked (§5.8)
                 decrypted, text = ewb_envelope.open_get_reply(sek, envelope)
             else:
                 decrypted, text = ewb_envelope.decrypt_data(sek, data)
         except ewb_envelope.IntegrityError as exc:
-            raise fail(f"Untrusted reply from {SYSTEM}: {exc}; it was not accepted", TRANSIENT,
-                       UntrustedReply) from exc
+            raise UntrustedReply(untrusted.format(exc), endpoint=got.endpoint, http_status=got.status) from exc
         except crypto.CryptoError as exc:
             if method == "GET":
-                raise fail(f"Untrusted reply from {SYSTEM}: {exc}; it was not accepted", TRANSIENT,
-                           UntrustedReply) from exc
-            raise fail(f"The reply of {SYSTEM} could not be decrypted with the session key ({exc})", lost) from exc
+                raise UntrustedReply(untrusted.format(exc), endpoint=got.endpoint, http_status=got.status) from exc
+            raise got.fail(f"The reply of {SYSTEM} could not be decrypted with the session key ({exc})", lost) from exc
         if self.on_call is not None:
-            rest = mask({k: v for k, v in obj.items() if str(k).lower() != "data"})
-            head = crypto.dumps(rest)
-            response_log = head[:-1] + ("," if rest else "") + '"data":' + text + "}"
-        return _Reply(decrypted, info, envelope.alert, status), response_log
+            got.log = splice_data(mask({k: v for k, v in got.obj.items() if str(k).lower() != "data"}), "data", text)
+        return Reply(decrypted, envelope.info, got.status, envelope.alert)
 
     # --- authentication ---------------------------------------------------------------------
-
-    def authenticate(self, force_refresh=False):
-        """Authenticate now (e.g. 'Test connection'); the session is kept for later calls."""
-        return self._session.authenticate(force_refresh)
 
     def _authenticate_now(self, force_refresh):
         config = self.config
@@ -377,23 +212,15 @@ class EwbClient:
         text = crypto.dumps(payload) if payload is not None else None
         request_log = (crypto.dumps({"action": action, "data": payload}) if payload is not None else "") \
             if self.on_call is not None else ""
-        state = self._session.get()
-        for attempt in (1, 2):
-            headers = dict(self._headers, authtoken=state.auth_token)
+
+        def send(state):
             body = None
             if payload is not None:
-                encrypted = base64.b64encode(crypto.aes_encrypt(state.sek, text.encode())).decode()
-                body = crypto.dumps({"action": action, "data": encrypted}).encode()
-            try:
-                return self._exchange(endpoint, path, headers=headers, body=body, request_log=request_log,
-                                      sek=state.sek)
-            except EwbError as exc:
-                if attempt == 1 and TOKEN_CODES & set(exc.codes):
-                    _logger.info("E-way bill system said %s on %s: re-authenticating once", exc.codes, endpoint)
-                    state = self._session.invalidate(state)
-                    continue
-                raise
-        raise AssertionError("unreachable")
+                body = crypto.dumps({"action": action, "data": seal(state.sek, text)}).encode()
+            return self._exchange(endpoint, path, headers=dict(self._headers, authtoken=state.auth_token),
+                                  body=body, request_log=request_log, sek=state.sek)
+
+        return self._with_session(endpoint, send)
 
     @staticmethod
     def _data(reply):

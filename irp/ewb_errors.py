@@ -241,35 +241,11 @@ CATALOGUE = {
 _PRIORITY = (DUPLICATE, AUTH, DATA, TRANSIENT, NOT_FOUND)
 
 
-def describe(code):
-    entry = CATALOGUE.get(errors.normalize_code(code))
-    return entry[1] if entry else None
-
-
-def kind_of(code):
-    entry = CATALOGUE.get(errors.normalize_code(code))
-    return entry[0] if entry else DATA
-
-
-def classify(codes):
-    """The kind of a reply from all its codes (data when none is known)."""
-    kinds = {kind_of(code) for code in codes or ()}
-    for kind in _PRIORITY:
-        if kind in kinds:
-            return kind
-    return DATA
-
-
-def explain(code, message=None):
-    """'604: An e-way bill was already generated...' (NIC's text, when it sent one, first)."""
-    code = errors.normalize_code(code)
-    message = (message or "").strip()
-    meaning = describe(code)
-    if not message:
-        message = meaning or "no explanation known for this e-way bill system code"
-    elif meaning and meaning.lower() != message.lower():
-        message = f"{message} ({meaning})"
-    return f"{code}: {message}" if code else message
+EWB = errors.Catalogue(CATALOGUE, _PRIORITY, unknown="no explanation known for this e-way bill system code")
+describe = EWB.describe
+kind_of = EWB.kind_of
+classify = EWB.classify
+explain = EWB.explain
 
 
 class EwbError(IrpError):
@@ -279,6 +255,8 @@ class EwbError(IrpError):
     `info` the reply's `info` text when there was one (e.g. the PIN-to-PIN distance
     with 702); `problems` pre-flight Problems when the call was refused locally
     (nothing was sent)."""
+    catalogue = EWB
+    call_name = "e-way bill system call"
 
     def __init__(self, message=None, *, kind=DATA, errors=None, info=None, http_status=None,
                  retry_after=None, endpoint="", problems=()):
@@ -299,12 +277,8 @@ class EwbError(IrpError):
         """True when nothing was sent: the pre-flight refused the call."""
         return bool(self.problems)
 
-    def __str__(self):
-        parts = [explain(error.get("code"), error.get("message")) for error in self.errors]
-        parts += [str(problem) for problem in self.problems]
-        if self.message:
-            parts.insert(0, self.message)
-        return "; ".join(parts) or f"e-way bill system call failed ({self.kind})"
+    def _details(self):
+        return super()._details() + [str(problem) for problem in self.problems]
 
     def __repr__(self):
         return f"EwbError(kind={self.kind!r}, codes={self.codes!r}, endpoint={self.endpoint!r}, message={str(self)!r})"

@@ -2,7 +2,7 @@
 §9.2 (transport, document, places, distance, validity), plus the dated ship-to
 GSTIN rule of 2026 (nic-rules-2025-26.md §4) for e-way bills made with or by IRN.
 
-Split from rules.py (the invoice rules), whose schema pieces and helpers it uses.
+Split from rules.py (the invoice rules), whose helpers it uses; the schema pieces are rules_schema.py's.
 """
 import re
 
@@ -10,24 +10,26 @@ from . import pins
 from .calendar import ewb_doc_too_old
 from .ewb_rules import validity_end  # one validity rule for e-way bills by IRN and by the EWB API (§7)
 from .rules import (
-    DATE,
     EXPORT,
     FOREIGN_PIN,
     FOREIGN_STATE,
+    SEZ,
+    _state,
+    is_service,
+    parse_date,
+)
+from .rules_schema import (
+    DATE,
     GSTIN,
     GSTIN_OR_URP,
     INVOICE,
     PIN,
-    SEZ,
     STATE,
     Number,
     Obj,
     Text,
     _address,
     _normalise,
-    _state,
-    is_service,
-    parse_date,
 )
 
 SHIP_TO = "ship_to_gstin"

@@ -261,6 +261,24 @@ def test_lost_reply_kinds(ewb_fake):
     assert excinfo.value.kind == TRANSIENT  # a read changes nothing
 
 
+@pytest.mark.parametrize("status, kind, words", [
+    (429, TRANSIENT, "HTTP 429: rate limit reached"),
+    (503, UNKNOWN_OUTCOME, "HTTP 503: the e-way bill system unavailable"),  # may come after a commit
+    (302, DATA, "the e-way bill API URL redirects"),
+    (401, AUTH, "HTTP 401 from the e-way bill system"),
+    (404, DATA, "HTTP 404 from the e-way bill system"),
+])
+def test_http_refusals_in_the_e_way_bill_systems_words(ewb_fake, status, kind, words):
+    # the HTTP skeleton is shared with the IRP client (transport.py): the kinds are its, the words ours
+    client = ewb_fake.client()
+    ewb_fake.faults = [{"on": "GENEWAYBILL", "kind": "http_error", "status": status}]
+    with pytest.raises(EwbError) as excinfo:
+        client.generate(ewb_fake.payload())
+    assert excinfo.value.kind == kind and excinfo.value.http_status == status
+    assert words in str(excinfo.value)
+    assert client.records[-1].error_kind == kind and not client.records[-1].ok
+
+
 def test_duplicate_on_generate(ewb_fake):
     client = ewb_fake.client()
     payload = ewb_fake.payload()
