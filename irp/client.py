@@ -98,7 +98,6 @@ class IrpClient(Transport):
     token_codes = frozenset({"1005"})
     error_class = IrpError
     catalogue = errors.IRP
-    transient_http = frozenset({408})  # the server gave up waiting for the request: nothing done, retry
     system = "the IRP"
     system_title = "The IRP"
     unavailable = "IRP unavailable"

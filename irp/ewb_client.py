@@ -111,7 +111,6 @@ class EwbClient(Transport):
     token_codes = TOKEN_CODES
     error_class = EwbError
     catalogue = ewb_errors.EWB
-    # (no transient_http: a bare HTTP 408 has always been a data error here, unlike the IRP client)
     system = SYSTEM
     system_title = "The e-way bill system"
     unavailable = f"{SYSTEM} unavailable"

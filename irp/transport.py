@@ -120,7 +120,9 @@ class Transport:
     token_codes = frozenset()  # "the session token is no longer good": re-authenticate once
     error_class = None  # IrpError or a subclass
     catalogue = None  # errors.Catalogue: the kind of a refusal from its codes
-    transient_http = frozenset()  # HTTP statuses without an envelope that are worth a retry
+    # HTTP statuses without an envelope that are worth a retry: 408, the server gave up waiting
+    # for the request, so nothing was done (both NIC systems sit behind the same kind of gateway)
+    transient_http = frozenset({408})
     # words of messages: "Could not connect to {system}", "{system_title} did not answer"
     system = ""
     system_title = ""

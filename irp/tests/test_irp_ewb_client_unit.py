@@ -267,6 +267,7 @@ def test_lost_reply_kinds(ewb_fake):
     (302, DATA, "the e-way bill API URL redirects"),
     (401, AUTH, "HTTP 401 from the e-way bill system"),
     (404, DATA, "HTTP 404 from the e-way bill system"),
+    (408, TRANSIENT, "HTTP 408 from the e-way bill system"),  # it gave up waiting: nothing done, retried
 ])
 def test_http_refusals_in_the_e_way_bill_systems_words(ewb_fake, status, kind, words):
     # the HTTP skeleton is shared with the IRP client (transport.py): the kinds are its, the words ours
