@@ -24,7 +24,7 @@ ADVISORY_NAMESPACE = 0x494E4549
 # Invoices prepared back to back before their calls are handed to the pool (at least the
 # pool's size): every commit clears the ORM cache, so preparing between commits one by one
 # would read each invoice's company, partners, lines and taxes again.
-PIPELINE_CHUNK = 8
+PIPELINE_CHUNK = 16
 
 
 def _aware(value):
