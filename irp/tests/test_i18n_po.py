@@ -47,16 +47,15 @@ def _live(po):
 def _format_args(text):
     """Arguments that the % operator accepts for text, or None when text is no format string."""
     named = re.findall(r"%\(([^)]*)\)", text)
+    if named:
+        args = dict.fromkeys(named, 1)
+    else:
+        args = (1,) * len([m for m in PRINTF.findall(text) if m != "%%"])
     try:
-        if named:
-            text % dict.fromkeys(named, 1)
-            return dict.fromkeys(named, 1)
-        count = len([m for m in PRINTF.findall(text) if m != "%%"])
-        args = (1,) * count
-        text % args
-        return args
+        _ = text % args
     except (TypeError, ValueError, KeyError):
         return None
+    return args
 
 
 def test_languages_shipped():
