@@ -18,8 +18,9 @@ POT_PATH = I18N_DIR / "l10n_in_einvoice.pot"
 PO_PATHS = sorted(I18N_DIR.glob("*.po"))
 LANGUAGES = {"hi": "Hindi"}
 
-# printf-style conversions as Python's % operator reads them, {name} fields, HTML/XML tags
-PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
+# printf-style conversions as Python's % operator reads them (without the space flag, so that
+# "40 % GST" or "28 % ones" in a plain text is no conversion), {name} fields, HTML/XML tags
+PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\-+]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
 BRACES = re.compile(r"\{[A-Za-z_][A-Za-z_0-9]*\}|\{\d*\}")
 TAG = re.compile(r"</?[A-Za-z][^<>]*/?>")
 
