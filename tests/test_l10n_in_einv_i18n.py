@@ -89,6 +89,7 @@ class TestL10nInEinvHindi(TransactionCase):
             "name": "Sunita Verma", "login": "einv_i18n_hindi", "lang": "hi_IN",
             "company_id": company.id, "company_ids": [Command.set(company.ids)],
             "groups_id": [Command.set([cls.env.ref("base.group_user").id,
+                                       cls.env.ref("account.group_account_invoice").id,
                                        cls.env.ref("l10n_in_einvoice.group_l10n_in_einvoice_user").id])],
         })
         cls.partner = cls.env["res.partner"].create({"name": "Sharma Traders", "vat": False})
@@ -113,6 +114,13 @@ class TestL10nInEinvHindi(TransactionCase):
         self.assertEqual(selection["to_send"], "भेजना है")
         self.assertEqual(selection["generated"], "जनरेट हुआ")
         self.assertEqual(selection["retry"], "पुनः प्रयास हो रहा है")
+
+    def test_view_texts(self):
+        """The invoice form in Hindi: a button label (an attribute) and a sentence with markup (text)."""
+        arch = self._hindi(self.env["account.move"]).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('string="IRN जनरेट करें"', arch)
+        self.assertIn("<strong>IRP से रोका गया।</strong>", arch)
+        self.assertNotIn("<strong>Held back from the IRP.</strong>", arch)
 
     def test_action_error_in_hindi(self):
         with self.assertRaises(UserError) as caught:
