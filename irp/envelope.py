@@ -1,5 +1,6 @@
 """NIC's response envelope (nic-irp-api.md §5.1) and the Retry-After header, read
 whatever the casing or encoding a gateway chose."""
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
@@ -66,10 +67,8 @@ def parse_retry_after(value, now=None):
     if value in (None, ""):
         return None
     text = str(value).strip()
-    try:
+    with suppress(ValueError):  # not delta-seconds: an HTTP date, or unreadable
         return max(0.0, float(text))
-    except ValueError:
-        pass
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):

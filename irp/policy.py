@@ -22,6 +22,7 @@ Plain Python; no Odoo.
 """
 import logging
 import threading
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -467,11 +468,9 @@ def cancel(client, irn, reason_code, remark, *, clock=utc_now):
         if ALREADY_CANCELLED_CODE in exc.codes:
             return Cancelled(clock())
         if exc.kind in (errors.TRANSIENT, errors.UNKNOWN_OUTCOME):
-            try:
+            with suppress(IrpError, ResponseSignatureError):  # the look-up failed too: not answered
                 if client.get_irn(irn).status == "CNL":
                     return Cancelled(clock(), recovered=True)
-            except (IrpError, ResponseSignatureError):
-                pass
             return CancelRefused("not_answered", problems_of(exc), exc)
         if EWB_ACTIVE_CODE in exc.codes:
             return CancelRefused("ewaybill_active", problems_of(exc), exc)

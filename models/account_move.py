@@ -33,26 +33,46 @@ class AccountMove(models.Model):
 
     l10n_in_einv_state = fields.Selection(
         EINV_STATES, string="E-invoice", default="not_applicable", copy=False, readonly=True, index=True,
-        tracking=True)
-    l10n_in_einv_irn = fields.Char(string="IRN", copy=False, readonly=True, index=True)
-    l10n_in_einv_ack_no = fields.Char(string="Ack No", copy=False, readonly=True)
-    l10n_in_einv_ack_date = fields.Datetime(string="Ack Date", copy=False, readonly=True)
-    l10n_in_einv_signed_invoice = fields.Text(string="Signed invoice", copy=False, readonly=True)
-    l10n_in_einv_signed_qr = fields.Text(string="Signed QR code", copy=False, readonly=True)
+        tracking=True,
+        help="Where the invoice stands with the IRP: to send, retrying after an outage, error (refused: fix and "
+        "send again), generated (IRN registered) or cancelled. Not applicable for documents that need no IRN.")
+    l10n_in_einv_irn = fields.Char(string="IRN", copy=False, readonly=True, index=True,
+                                   help="Invoice Reference Number: the 64-character number the IRP gives a "
+                                   "registered invoice.")
+    l10n_in_einv_ack_no = fields.Char(string="Ack No", copy=False, readonly=True,
+                                      help="Acknowledgement number the IRP gave when it registered the IRN.")
+    l10n_in_einv_ack_date = fields.Datetime(string="Ack Date", copy=False, readonly=True,
+                                            help="When the IRP registered the IRN.")
+    l10n_in_einv_signed_invoice = fields.Text(string="Signed invoice", copy=False, readonly=True,
+                                              help="The invoice as the IRP signed it (a JSON Web Token), kept as "
+                                              "proof.")
+    l10n_in_einv_signed_qr = fields.Text(string="Signed QR code", copy=False, readonly=True,
+                                         help="The IRP-signed QR code data printed on the invoice.")
     l10n_in_einv_irp_status = fields.Char(string="IRP status", copy=False, readonly=True,
                                           help="ACT (active) or CNL (cancelled) as last reported by the IRP.")
-    l10n_in_einv_error = fields.Text(string="Last e-invoice error", copy=False, readonly=True)
-    l10n_in_einv_error_codes = fields.Char(string="IRP error codes", copy=False, readonly=True)
-    l10n_in_einv_attempts = fields.Integer(string="Send attempts", copy=False, readonly=True)
-    l10n_in_einv_next_attempt = fields.Datetime(string="Next attempt", copy=False, readonly=True, index=True)
+    l10n_in_einv_error = fields.Text(string="Last e-invoice error", copy=False, readonly=True,
+                                     help="What the IRP (or the check before sending) said was wrong at the last "
+                                     "attempt.")
+    l10n_in_einv_error_codes = fields.Char(string="IRP error codes", copy=False, readonly=True,
+                                           help="NIC's error codes of the last refusal, e.g. 2150 for a duplicate "
+                                           "IRN.")
+    l10n_in_einv_attempts = fields.Integer(string="Send attempts", copy=False, readonly=True,
+                                           help="Attempts in a row that got no final answer (outage, lost "
+                                           "reply); the wait before the next one grows with them.")
+    l10n_in_einv_next_attempt = fields.Datetime(string="Next attempt", copy=False, readonly=True, index=True,
+                                                help="When the scheduled action tries again after an outage or a "
+                                                "pause.")
     l10n_in_einv_outcome_unknown = fields.Boolean(
-        copy=False, readonly=True,
+        string="Outcome unknown", copy=False, readonly=True,
         help="A request may have reached the IRP without a reply: the document is looked up before any resend.")
     l10n_in_einv_unknown_since = fields.Datetime(
         string="Outcome unknown since", copy=False, readonly=True,
         help="When a request that may have registered this invoice first went unanswered: the IRP serves an IRN "
         "for 2 days and lets it be cancelled for 24 hours, counted from then at the latest.")
-    l10n_in_einv_in_flight_since = fields.Datetime(copy=False, readonly=True)
+    l10n_in_einv_in_flight_since = fields.Datetime(string="Sending since", copy=False, readonly=True,
+                                                   help="Set while a request for this invoice is on its way to the "
+                                                   "IRP: an invoice left so by a stopped worker is looked up at the "
+                                                   "IRP, never resent blindly.")
     l10n_in_einv_queued = fields.Boolean(
         string="Queued for the IRP", copy=False, readonly=True, index=True,
         help="The scheduled action will send this invoice (set on posting unless the company sends manually, and by "
@@ -64,14 +84,22 @@ class AccountMove(models.Model):
         string="Held back from the IRP", copy=False, readonly=True,
         help="Nothing sends this invoice (posting, scheduled action, list action) until it is released; Generate "
         "IRN on the invoice itself still sends it.")
-    l10n_in_einv_cancel_reason = fields.Selection(CANCEL_REASONS, string="Cancel reason", copy=False, readonly=True)
-    l10n_in_einv_cancel_remark = fields.Char(string="Cancel remark", copy=False, readonly=True)
+    l10n_in_einv_cancel_reason = fields.Selection(CANCEL_REASONS, string="IRN cancel reason", copy=False,
+                                                  readonly=True,
+                                                  help="The reason sent to the IRP with the cancellation.")
+    l10n_in_einv_cancel_remark = fields.Char(string="IRN cancel remark", copy=False, readonly=True)
     l10n_in_einv_cancel_date = fields.Datetime(string="IRN cancelled on", copy=False, readonly=True)
     # l10n_in_einv_ewb_no/_date/_valid_till/_status: the current e-way bill record's (account_move_ewaybill.py)
-    l10n_in_einv_cancellable = fields.Boolean(compute="_compute_l10n_in_einv_cancellable")
+    l10n_in_einv_cancellable = fields.Boolean(string="IRN can be cancelled",
+                                              compute="_compute_l10n_in_einv_cancellable",
+                                              help="The IRN is active and still within the IRP's 24 hours for "
+                                              "cancelling it.")
     l10n_in_einv_api_log_ids = fields.One2many("l10n_in.einvoice.api.log", "move_id", string="IRP calls")
-    l10n_in_einv_api_log_count = fields.Integer(compute="_compute_l10n_in_einv_api_log_count")
-    l10n_in_einv_not_applicable_reason = fields.Char(compute="_compute_l10n_in_einv_not_applicable_reason")
+    l10n_in_einv_api_log_count = fields.Integer(string="IRP call count", compute="_compute_l10n_in_einv_api_log_count")
+    l10n_in_einv_not_applicable_reason = fields.Char(string="Why no IRN",
+                                                     compute="_compute_l10n_in_einv_not_applicable_reason",
+                                                     help="Why this document gets no IRN (e-invoicing off for the "
+                                                     "company, not posted, a B2C sale, a bill of supply...).")
     l10n_in_einv_credential_notice = fields.Char(
         string="E-invoicing credentials notice", compute="_compute_l10n_in_einv_credential_notice",
         help="Why invoices of this GSTIN are held back, when its credentials need attention or are paused.")

@@ -26,26 +26,34 @@ class AccountMove(models.Model):
                                                 readonly=True)
     l10n_in_einv_ewaybill_id = fields.Many2one(
         "l10n_in.einvoice.ewaybill", string="Current e-way bill", compute="_compute_l10n_in_einv_ewaybill_id",
-        store=True, readonly=True, copy=False, index="btree_not_null",
+        store=True, readonly=True, copy=False, index="btree_not_null", check_company=True,
         help="The active e-way bill, else the latest one: what the invoice shows and prints.")
-    l10n_in_einv_ewaybill_count = fields.Integer(compute="_compute_l10n_in_einv_ewaybill_count")
+    l10n_in_einv_ewaybill_count = fields.Integer(string="E-way bill count",
+                                                 compute="_compute_l10n_in_einv_ewaybill_count")
     # The invoice's e-way bill fields follow its current record: one source of truth (the dashboard,
     # the PDF, list filters and automation rules keep using these).
     l10n_in_einv_ewb_no = fields.Char(string="E-way bill", compute="_compute_l10n_in_einv_ewb", store=True,
-                                      readonly=True, copy=False)
+                                      readonly=True, copy=False, help="Number of the invoice's current e-way bill.")
     l10n_in_einv_ewb_date = fields.Datetime(string="E-way bill date", compute="_compute_l10n_in_einv_ewb",
                                             store=True, readonly=True, copy=False)
     l10n_in_einv_ewb_valid_till = fields.Datetime(string="E-way bill valid till", compute="_compute_l10n_in_einv_ewb",
-                                                  store=True, readonly=True, copy=False)
+                                                  store=True, readonly=True, copy=False,
+                                                  help="End of validity of the current e-way bill; empty while it "
+                                                  "has only Part-A.")
     l10n_in_einv_ewb_status = fields.Selection(EWB_STATES, string="E-way bill status",
                                                compute="_compute_l10n_in_einv_ewb", store=True, readonly=True,
                                                copy=False)
     l10n_in_einv_ewb_unknown_since = fields.Datetime(
         string="E-way bill outcome unknown since", copy=False, readonly=True,
         help="A Generate e-way bill request went unanswered: the IRP is asked (by IRN) before anything is resent.")
-    l10n_in_einv_ewb_can_generate = fields.Boolean(compute="_compute_l10n_in_einv_ewb_can_generate")
+    l10n_in_einv_ewb_can_generate = fields.Boolean(string="E-way bill can be generated",
+                                                   compute="_compute_l10n_in_einv_ewb_can_generate",
+                                                   help="The invoice has an active IRN and no active e-way bill.")
     l10n_in_einv_ewb_api_ready = fields.Boolean(related="l10n_in_einv_ewaybill_id.ewb_api_ready",
-                                                string="E-way bill API configured")
+                                                string="E-way bill API configured",
+                                                help="The GSTIN has credentials for the e-way bill system's own "
+                                                "API, needed to update Part-B, change the transporter, extend or "
+                                                "cancel.")
 
     @api.depends("l10n_in_einv_ewaybill_ids.state", "l10n_in_einv_ewaybill_ids.ewb_date")
     def _compute_l10n_in_einv_ewaybill_id(self):

@@ -43,11 +43,14 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     l10n_in_einv_buyer_gstin_partner_id = fields.Many2one(
-        "res.partner", string="Customer with GSTIN", compute="_compute_l10n_in_einv_gstin_parties")
+        "res.partner", string="Customer with GSTIN", compute="_compute_l10n_in_einv_gstin_parties", check_company=True,
+        help="The customer whose GSTIN goes on the e-invoice.")
     l10n_in_einv_ship_gstin_partner_id = fields.Many2one(
-        "res.partner", string="Delivery address with its own GSTIN", compute="_compute_l10n_in_einv_gstin_parties")
+        "res.partner", string="Delivery address with its own GSTIN", compute="_compute_l10n_in_einv_gstin_parties",
+        check_company=True, help="The delivery address, when it has a GSTIN of its own.")
     l10n_in_einv_buyer_gstin_status = fields.Char(
-        string="Customer's GSTIN status", compute="_compute_l10n_in_einv_gstin_parties")
+        string="Customer's GSTIN status", compute="_compute_l10n_in_einv_gstin_parties",
+        help="Status of the customer's GSTIN as the IRP last reported it.")
     l10n_in_einv_buyer_gstin_checked_at = fields.Datetime(
         string="Customer's GSTIN checked at", compute="_compute_l10n_in_einv_gstin_parties")
 

@@ -138,9 +138,11 @@ class AccountMove(models.Model):
         if (company.account_fiscal_country_id or company.country_id).code != "IN":
             return False, _("E-invoicing with the Indian IRP applies to Indian companies only.")
         if not company.l10n_in_einv_enabled:
-            return False, _("E-invoicing is not enabled for %s (Settings > Accounting > E-invoicing).", company.name)
+            return False, _("E-invoicing is not enabled for %(company)s (Settings > Accounting > E-invoicing).",
+                             company=company.name)
         if not company.vat:
-            return False, _("Company %s has no GSTIN: set it on the company to use e-invoicing.", company.name)
+            return False, _("Company %(company)s has no GSTIN: set it on the company to use e-invoicing.",
+                             company=company.name)
         if self.state != "posted":
             return False, _("Only posted documents are registered with the IRP: confirm the invoice first.")
         treatment = self.l10n_in_gst_treatment

@@ -98,7 +98,8 @@ class AccountMove(models.Model):
         self._l10n_in_einv_check_address(problems, covered, "BuyerDtls", label,
                                          self._l10n_in_einv_buyer_address_partner(), foreign=export)
         if export and not payload.get("ExpDtls", {}).get("CntCode"):
-            self._l10n_in_einv_flag(problems, covered, "ExpDtls.CntCode", _("%s: set the country", label))
+            self._l10n_in_einv_flag(problems, covered, "ExpDtls.CntCode", _(
+                "%(label)s: set the country", label=label))
         if "ShipDtls" in payload:
             ship = self.partner_shipping_id
             label = self._l10n_in_einv_place("ShipDtls")
@@ -117,8 +118,8 @@ class AccountMove(models.Model):
                 "prefix of the journal's sequence", number=number, length=len(number)))
         elif not DOC_NO_PATTERN.match(number):
             self._l10n_in_einv_flag(problems, covered, "DocDtls.No", _(
-                "Invoice number '%s' must start with a letter or a digit from 1 to 9 and contain only letters, "
-                "digits, '/' and '-' (change the journal's sequence)", number))
+                "Invoice number '%(number)s' must start with a letter or a digit from 1 to 9 and contain only "
+                "letters, digits, '/' and '-' (change the journal's sequence)", number=number))
 
         # The lines.
         for index, item in enumerate(items):
@@ -127,8 +128,8 @@ class AccountMove(models.Model):
             path = f"ItemList[{index}]"
             hsn = item["HsnCd"]
             if not hsn:
-                what = (_("Product '%s': set its HSN/SAC code (General Information tab)", name) if line.product_id
-                        else _("Line '%s': set its HSN/SAC code", name))
+                what = (_("Product '%(product)s': set its HSN/SAC code (General Information tab)", product=name)
+                        if line.product_id else _("Line '%(name)s': set its HSN/SAC code", name=name))
                 self._l10n_in_einv_flag(problems, covered, f"{path}.HsnCd", what)
             elif not _is_hsn(hsn):
                 # The line keeps the code it was created with, so both places may need the fix.
@@ -141,7 +142,8 @@ class AccountMove(models.Model):
                 self._l10n_in_einv_flag(problems, covered, f"{path}.HsnCd", what)
             if not line.tax_ids:
                 self._l10n_in_einv_flag(problems, covered, f"{path}.GstRt", _(
-                    "Line '%s': set a GST tax (the zero-rated, nil-rated or exempt tax if no GST is due)", name))
+                    "Line '%(name)s': set a GST tax (the zero-rated, nil-rated or exempt tax if no GST is due)",
+                    name=name))
         problems.extend(build_problems)
 
         # The IRP's own schema and business rules (and ours, e.g. no zero-value document), on the payload itself.
@@ -171,23 +173,27 @@ class AccountMove(models.Model):
     def _l10n_in_einv_check_address(self, problems, covered, section, label, partner, foreign=False):
         foreign = foreign or self._l10n_in_einv_is_foreign(partner)
         if not (partner.street or partner.street2):
-            self._l10n_in_einv_flag(problems, covered, f"{section}.Addr1", _("%s: set the street", label))
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Addr1", _(
+                "%(label)s: set the street", label=label))
         if len(_text(partner.city)) < 3:
             self._l10n_in_einv_flag(problems, covered, f"{section}.Loc", _(
-                "%s: set the city (at least 3 characters)", label))
+                "%(label)s: set the city (at least 3 characters)", label=label))
         if foreign:
             if not partner.country_id:
-                self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _("%s: set the country", label))
+                self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _(
+                    "%(label)s: set the country", label=label))
             return
         if not partner.state_id:
-            self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _("%s: set the state", label))
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _(
+                "%(label)s: set the state", label=label))
         elif not partner.state_id.l10n_in_tin:
             self._l10n_in_einv_flag(problems, covered, f"{section}.Stcd", _(
                 "%(label)s: the state '%(state)s' has no GST state code (TIN)", label=label,
                 state=partner.state_id.name))
         pin = (partner.zip or "").strip()
         if not pin:
-            self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _("%s: set the 6-digit PIN code", label))
+            self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _(
+                "%(label)s: set the 6-digit PIN code", label=label))
         elif not _is_pin(pin):
             self._l10n_in_einv_flag(problems, covered, f"{section}.Pin", _(
                 "%(label)s: the PIN code '%(pin)s' must be 6 digits, the first not 0", label=label, pin=pin))

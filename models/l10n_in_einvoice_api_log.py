@@ -10,21 +10,29 @@ class L10nInEinvoiceApiLog(models.Model):
     _description = "IRP API call"
     _order = "started_at desc, id desc"
     _rec_name = "endpoint"
+    _check_company_auto = True  # the credential and the document are the company's own
 
-    endpoint = fields.Char(readonly=True, required=True, index=True)
-    method = fields.Char(readonly=True)
-    url_path = fields.Char(string="Path", readonly=True)
-    gstin = fields.Char(string="GSTIN", readonly=True, index=True)
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
-    credential_id = fields.Many2one("l10n_in.einvoice.credential", readonly=True, ondelete="set null")
-    move_id = fields.Many2one("account.move", string="Document", readonly=True, index=True, ondelete="cascade")
-    started_at = fields.Datetime(readonly=True, index=True)
-    duration_ms = fields.Integer(string="Duration (ms)", readonly=True)
+    endpoint = fields.Char(string="API call", readonly=True, required=True, index=True,
+                           help="Which IRP call this was: authentication, generate IRN, get IRN, cancel...")
+    method = fields.Char(string="HTTP method", readonly=True)
+    url_path = fields.Char(string="Path", readonly=True, help="The URL path called, without host or query secrets.")
+    gstin = fields.Char(string="GSTIN", readonly=True, index=True, help="The GSTIN the call was made for.")
+    company_id = fields.Many2one("res.company", string="Company", readonly=True, index=True)
+    credential_id = fields.Many2one("l10n_in.einvoice.credential", string="Credentials", readonly=True,
+                                    ondelete="set null", check_company=True)
+    move_id = fields.Many2one("account.move", string="Document", readonly=True, index=True, ondelete="cascade",
+                              check_company=True, help="The invoice, credit note or debit note the call was about.")
+    started_at = fields.Datetime(string="Started at", readonly=True, index=True)
+    duration_ms = fields.Integer(string="Duration (ms)", readonly=True,
+                                 help="How long the IRP took to answer, in milliseconds.")
     http_status = fields.Integer(string="HTTP status", readonly=True)
-    ok = fields.Boolean(string="Success", readonly=True)
-    error_codes = fields.Char(readonly=True, index=True)
-    request_text = fields.Text(string="Request (secrets masked)", readonly=True)
-    response_text = fields.Text(string="Response (secrets masked)", readonly=True)
+    ok = fields.Boolean(string="Success", readonly=True, help="The IRP accepted the request.")
+    error_codes = fields.Char(string="Error codes",
+                              readonly=True, index=True, help="NIC's error codes in the reply, if any.")
+    request_text = fields.Text(string="Request (secrets masked)", readonly=True,
+                               help="What was sent, decrypted, with passwords, keys and tokens masked.")
+    response_text = fields.Text(string="Response (secrets masked)", readonly=True,
+                                help="What came back, decrypted, with keys and tokens masked.")
 
     @api.model
     def _l10n_in_einv_record(self, call_records, credential=None, move=None):

@@ -85,7 +85,7 @@ class L10nInEinvoiceCredential(models.Model):
     _order = "company_id, gstin"
     _rec_name = "gstin"
 
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company,
+    company_id = fields.Many2one("res.company", string="Company", required=True, default=lambda self: self.env.company,
                                  ondelete="cascade")
     gstin = fields.Char(string="GSTIN", required=True, size=15,
                         default=lambda self: self.env.company.vat,
@@ -95,24 +95,32 @@ class L10nInEinvoiceCredential(models.Model):
         ("nic_sandbox", "NIC sandbox"),
         ("production", "Production (NIC IRP)"),
         ("gsp", "GSP pass-through (custom URL)"),
-    ], required=True, default="local_sandbox")
+    ], string="Environment", required=True, default="local_sandbox",
+        help="Which IRP these credentials are for: the bundled local sandbox (no account needed), NIC's sandbox, "
+        "production, or a GSP that passes the calls through at its own URL.")
     base_url = fields.Char(string="API URL", compute="_compute_base_url", store=True, readonly=False,
                            help="Where the NIC paths (/eivital, /eicore, /eiewb) are served. For a GSP that "
                            "passes the NIC protocol through, its base route.")
-    client_id = fields.Char(string="Client ID", required=True)
-    client_secret = fields.Char(string="Client secret", compute="_compute_secrets", inverse="_inverse_client_secret")
-    user_name = fields.Char(string="API user name", required=True)
-    password = fields.Char(string="API password", compute="_compute_secrets", inverse="_inverse_password")
+    client_id = fields.Char(string="Client ID", required=True,
+                            help="Client ID NIC (or your GSP) issued for API access.")
+    client_secret = fields.Char(string="Client secret", compute="_compute_secrets", inverse="_inverse_client_secret",
+                                help="Client secret NIC (or your GSP) issued with the client ID; stored encrypted.")
+    user_name = fields.Char(string="API user name", required=True,
+                            help="The API user created on the e-invoice portal for this GSTIN (not the portal "
+                            "login).")
+    password = fields.Char(string="API password", compute="_compute_secrets", inverse="_inverse_password",
+                           help="Password of the API user; stored encrypted.")
     extra_headers = fields.Text(string="Extra headers (JSON)", compute="_compute_secrets",
                                 inverse="_inverse_extra_headers",
                                 help='Headers a GSP requires on every call, as a JSON object, e.g. '
                                 '{"x-gsp-key": "..."}. Stored encrypted.')
-    client_secret_encrypted = fields.Char(groups="base.group_system", copy=False)
-    password_encrypted = fields.Char(groups="base.group_system", copy=False)
-    extra_headers_encrypted = fields.Text(groups="base.group_system", copy=False)
-    session_encrypted = fields.Text(groups="base.group_system", copy=False,
+    client_secret_encrypted = fields.Char(string="Client secret (encrypted)", groups="base.group_system", copy=False)
+    password_encrypted = fields.Char(string="API password (encrypted)", groups="base.group_system", copy=False)
+    extra_headers_encrypted = fields.Text(string="Extra headers (encrypted)", groups="base.group_system", copy=False)
+    session_encrypted = fields.Text(string="IRP session (encrypted)", groups="base.group_system", copy=False,
                                     help="Token and SEK of the current IRP session, encrypted.")
-    token_expiry = fields.Datetime(readonly=True, copy=False, string="Session valid until")
+    token_expiry = fields.Datetime(readonly=True, copy=False, string="Session valid until",
+                                   help="The IRP's authentication token is renewed after this moment.")
     encryption_public_key = fields.Text(
         string="IRP encryption public key (PEM)",
         help="NIC's public key used to encrypt the authentication request (sandbox and production differ).")
@@ -120,12 +128,15 @@ class L10nInEinvoiceCredential(models.Model):
         string="IRP signing certificate(s) (PEM)",
         help="Certificate(s) whose key signs the signed invoice and QR code. Several may be pasted one "
         "after another while NIC rotates keys. Nothing is stored unless its signature verifies.")
-    connect_timeout = fields.Integer(default=10, string="Connect timeout (s)")
-    read_timeout = fields.Integer(default=60, string="Read timeout (s)")
-    last_test_result = fields.Text(readonly=True, copy=False)
-    active = fields.Boolean(default=True)
+    connect_timeout = fields.Integer(default=10, string="Connect timeout (s)",
+                                     help="Seconds to wait for a connection to the IRP before trying again later.")
+    read_timeout = fields.Integer(default=60, string="Read timeout (s)",
+                                  help="Seconds to wait for the IRP's reply; an invoice whose reply is lost is "
+                                  "looked up, never sent twice.")
+    last_test_result = fields.Text(string="Last connection test", readonly=True, copy=False)
+    active = fields.Boolean(string="Active", default=True)
     paused_until = fields.Datetime(
-        readonly=True, copy=False,
+        string="Paused until", readonly=True, copy=False,
         help="No call is made for this GSTIN before this moment, by any worker: the IRP asked us to slow down "
         "(429), it kept failing, or it refused these credentials.")
     pause_reason = fields.Selection([
@@ -133,8 +144,9 @@ class L10nInEinvoiceCredential(models.Model):
         (policy.OUTAGE, "IRP outage"),
         (policy.CREDENTIALS, "Credentials refused"),
         (policy.CONFIGURATION, "Configuration problem"),
-    ], readonly=True, copy=False)
-    pause_detail = fields.Text(readonly=True, copy=False)
+    ], string="Pause reason", readonly=True, copy=False)
+    pause_detail = fields.Text(string="Pause detail",
+                               readonly=True, copy=False, help="What the IRP answered when calls were paused.")
     attention = fields.Text(
         string="Needs attention", readonly=True, copy=False,
         help="What went wrong at run time with these credentials; cleared when they are saved again or work.")
@@ -222,7 +234,7 @@ class L10nInEinvoiceCredential(models.Model):
                 try:
                     headers = json.loads(credential.extra_headers)
                 except ValueError as exc:
-                    raise ValidationError(_("Extra headers must be a JSON object: %s", exc)) from exc
+                    raise ValidationError(_("Extra headers must be a JSON object: %(error)s", error=exc)) from exc
                 if not isinstance(headers, dict):
                     raise ValidationError(_("Extra headers must be a JSON object such as {\"name\": \"value\"}."))
         self._inverse_secret("extra_headers")

@@ -53,15 +53,20 @@ class L10nInEinvoiceCredential(models.Model):
         help="The GSTIN's API user of the e-way bill system (created on the e-way bill portal); the e-invoice "
         "API user is not accepted there.")
     ewb_password = fields.Char(string="E-way bill API password", compute="_compute_ewb_password",
-                               inverse="_inverse_ewb_password")
-    ewb_password_encrypted = fields.Char(groups="base.group_system", copy=False)
+                               inverse="_inverse_ewb_password",
+                               help="Password of the e-way bill system's API user for this GSTIN; stored encrypted.")
+    ewb_password_encrypted = fields.Char(string="E-way bill API password (encrypted)",
+                                         groups="base.group_system", copy=False)
     ewb_public_key = fields.Text(
         string="E-way bill system public key (PEM)",
         help="NIC's public key of the e-way bill system, to encrypt the authentication. For the bundled sandbox, "
         "its own key (Fetch sandbox keys fills it; empty means the IRP encryption key above).")
-    ewb_session_encrypted = fields.Text(groups="base.group_system", copy=False,
+    ewb_session_encrypted = fields.Text(string="E-way bill API session (encrypted)",
+                                        groups="base.group_system", copy=False,
                                         help="Token and SEK of the current e-way bill API session, encrypted.")
-    ewb_token_expiry = fields.Datetime(string="E-way bill session valid until", readonly=True, copy=False)
+    ewb_token_expiry = fields.Datetime(string="E-way bill session valid until", readonly=True, copy=False,
+                                       help="The e-way bill system's authentication token is renewed after this "
+                                       "moment.")
     ewb_last_test_result = fields.Text(string="Last e-way bill test", readonly=True, copy=False)
     ewb_paused_until = fields.Datetime(
         string="E-way bill calls paused until", readonly=True, copy=False,
@@ -74,7 +79,8 @@ class L10nInEinvoiceCredential(models.Model):
         (ewb_policy.policy.CONFIGURATION, "Configuration problem"),
     ], string="E-way bill pause reason", readonly=True, copy=False)
     ewb_pause_detail = fields.Text(string="E-way bill pause detail", readonly=True, copy=False)
-    ewb_configured = fields.Boolean(compute="_compute_ewb_configured", string="E-way bill API configured")
+    ewb_configured = fields.Boolean(compute="_compute_ewb_configured", string="E-way bill API configured",
+                                    help="A user name and password for the e-way bill system's own API are set.")
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -32,38 +32,50 @@ class L10nInEinvoiceEwaybill(models.Model):
     name = fields.Char(string="E-way bill no.", required=True, readonly=True, index=True)
     move_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True, index=True,
                               ondelete="restrict", check_company=True)
-    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(string="Company", related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="move_id.partner_id", string="Customer")
     invoice_user_id = fields.Many2one(related="move_id.invoice_user_id", string="Salesperson")
     irn = fields.Char(related="move_id.l10n_in_einv_irn", string="IRN")
     ewb_date = fields.Datetime(string="Generated on", readonly=True)
-    valid_till = fields.Datetime(readonly=True, help="Empty while only Part-A exists (no vehicle yet).")
-    state = fields.Selection(EWB_STATES, required=True, default="active", readonly=True, index=True)
-    source = fields.Selection(SOURCES, required=True, default="by_irn", readonly=True)
-    distance = fields.Integer(string="Distance (km)", readonly=True)
+    valid_till = fields.Datetime(string="Valid till",
+                                 readonly=True, help="Empty while only Part-A exists (no vehicle yet).")
+    state = fields.Selection(EWB_STATES, string="Status", required=True, default="active", readonly=True, index=True,
+                             help="Active, expired (validity ended), cancelled, or rejected by the recipient.")
+    source = fields.Selection(SOURCES, string="Source", required=True, default="by_irn", readonly=True,
+                              help="How the e-way bill came to be: with the IRN, by IRN afterwards, imported from "
+                              "Odoo's e-invoicing, or in the e-way bill system.")
+    distance = fields.Integer(string="Distance (km)", readonly=True,
+                              help="Approximate distance of the movement; 0 lets the IRP compute it from the PIN "
+                              "codes.")
     distance_computed = fields.Boolean(
         string="Distance computed by the IRP", readonly=True,
         help="0 was sent: the IRP computed the distance between the PIN codes; it is the one shown.")
-    transport_mode = fields.Selection(TRANSPORT_MODES, readonly=True)
+    transport_mode = fields.Selection(TRANSPORT_MODES, string="Transport mode", readonly=True)
     vehicle_no = fields.Char(string="Vehicle number", readonly=True, index=True)
-    vehicle_type = fields.Selection(VEHICLE_TYPES, readonly=True)
+    vehicle_type = fields.Selection(VEHICLE_TYPES, string="Vehicle type", readonly=True,
+                                    help="Over-dimensional cargo: one day of validity per 20 km instead of 200 km.")
     transporter_gstin = fields.Char(string="Transporter ID", readonly=True, help="GSTIN or TRANSIN")
-    transporter_name = fields.Char(readonly=True)
+    transporter_name = fields.Char(string="Transporter name", readonly=True)
     transport_doc_no = fields.Char(string="Transport document no.", readonly=True)
     transport_doc_date = fields.Date(string="Transport document date", readonly=True)
     from_pin = fields.Char(string="From PIN", readonly=True)
     to_pin = fields.Char(string="To PIN", readonly=True)
-    part_a_only = fields.Boolean(compute="_compute_part_a_only", string="Part-A only")
-    cancel_reason = fields.Selection(EWB_CANCEL_REASONS, readonly=True)
-    cancel_remark = fields.Char(readonly=True)
+    part_a_only = fields.Boolean(compute="_compute_part_a_only", string="Part-A only",
+                                 help="Part-A only (no vehicle or transport document yet): not valid for movement "
+                                 "until Part-B is entered.")
+    cancel_reason = fields.Selection(EWB_CANCEL_REASONS, string="Cancel reason", readonly=True)
+    cancel_remark = fields.Char(string="Cancel remark", readonly=True)
     cancel_date = fields.Datetime(string="Cancelled on", readonly=True)
-    reminded = fields.Boolean(readonly=True, copy=False, help="The salesperson was reminded of the end of validity.")
+    reminded = fields.Boolean(string="Expiry reminder sent",
+                              readonly=True, copy=False, help="The salesperson was reminded of the end of validity.")
     event_ids = fields.One2many("l10n_in.einvoice.ewaybill.event", "ewaybill_id", string="Part-B history",
                                 readonly=True)
     is_current = fields.Boolean(compute="_compute_is_current", string="Current e-way bill of the invoice")
-    cancellable = fields.Boolean(compute="_compute_cancellable")
+    cancellable = fields.Boolean(string="Can be cancelled", compute="_compute_cancellable",
+                                 help="Active and within the 24 hours after generation in which it can be "
+                                 "cancelled.")
     expiry = fields.Selection(
-        [("expiring", "Expiring within 8 hours"), ("expired", "Expired"), ("running", "Valid")],
+        [("expiring", "Expiring within 8 hours"), ("expired", "Expired"), ("running", "Valid")], string="Validity",
         compute="_compute_expiry", search="_search_expiry",
         help="Where an active e-way bill stands against its validity, now.")
 

@@ -23,16 +23,20 @@ class L10nInEinvoiceEwaybillEvent(models.Model):
     _name = "l10n_in.einvoice.ewaybill.event"
     _description = "E-way bill event (Part-B history)"
     _order = "date desc, id desc"
+    _check_company_auto = True
 
     ewaybill_id = fields.Many2one("l10n_in.einvoice.ewaybill", string="E-way bill", required=True, readonly=True,
-                                  index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="ewaybill_id.company_id", store=True, index=True)
-    kind = fields.Selection(EVENT_KINDS, required=True, readonly=True)
-    date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+                                  index=True, ondelete="cascade", check_company=True)
+    company_id = fields.Many2one(string="Company", related="ewaybill_id.company_id", store=True, index=True)
+    kind = fields.Selection(EVENT_KINDS, string="Event", required=True, readonly=True)
+    date = fields.Datetime(string="Date", required=True, readonly=True, default=fields.Datetime.now)
     user_id = fields.Many2one("res.users", string="User", readonly=True)
-    values = fields.Json(readonly=True, help="What was sent or received (vehicle, place, validity...).")
+    values = fields.Json(string="Values",
+                         readonly=True, help="What was sent or received (vehicle, place, validity...).")
     summary = fields.Char(compute="_compute_summary", string="Details")
-    reason_code = fields.Char(readonly=True)
+    reason_code = fields.Char(string="Reason code", readonly=True,
+                              help="NIC's code of the reason given (for a Part-B update, an extension or a "
+                              "cancellation).")
     reason = fields.Char(string="Reason / remark", readonly=True)
 
     @api.depends("values")

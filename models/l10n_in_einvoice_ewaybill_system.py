@@ -44,17 +44,26 @@ def _minute(moment):
 class L10nInEinvoiceEwaybill(models.Model):
     _inherit = "l10n_in.einvoice.ewaybill"
 
-    extended_times = fields.Integer(string="Extensions", readonly=True)
+    extended_times = fields.Integer(string="Extensions", readonly=True,
+                                    help="How many times the validity was extended.")
     closure_date = fields.Date(string="Closed on", readonly=True)
-    closure_remark = fields.Char(readonly=True)
+    closure_remark = fields.Char(string="Closure remark", readonly=True)
     ewb_unknown_action = fields.Char(
         string="Update with an unknown outcome", readonly=True, copy=False,
         help="A request to the e-way bill system went unanswered: it is asked before that update is sent again.")
-    ewb_unknown_since = fields.Datetime(string="Unknown outcome since", readonly=True, copy=False)
+    ewb_unknown_since = fields.Datetime(string="Unknown outcome since", readonly=True, copy=False,
+                                        help="An update sent to the e-way bill system got no reply since then: it "
+                                        "is read back before anything is sent again.")
     ewb_api_ready = fields.Boolean(compute="_compute_ewb_api_ready", string="E-way bill API configured")
-    closure_offered = fields.Boolean(compute="_compute_closure_offered", string="Voluntary closure available")
-    extension_opens = fields.Datetime(compute="_compute_extension_window", string="Extension possible from")
-    extension_closes = fields.Datetime(compute="_compute_extension_window", string="Extension possible until")
+    closure_offered = fields.Boolean(compute="_compute_closure_offered", string="Voluntary closure available",
+                                     help="Voluntary closure is switched on for the company and this e-way bill can "
+                                     "be closed.")
+    extension_opens = fields.Datetime(compute="_compute_extension_window", string="Extension possible from",
+                                      help="The e-way bill system accepts an extension from 8 hours before the end "
+                                      "of validity.")
+    extension_closes = fields.Datetime(compute="_compute_extension_window", string="Extension possible until",
+                                       help="The e-way bill system accepts an extension until 8 hours after the "
+                                       "end of validity, and never past 360 days from generation.")
 
     @api.depends("company_id")
     def _compute_ewb_api_ready(self):

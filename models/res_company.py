@@ -38,7 +38,8 @@ class ResCompany(models.Model):
         "or by the IRN (advisories 661 and 663, from 1 August 2026), then put it on hold (advisory 668, 29 July "
         "2026). Turn this on once GSTN announces that it applies.")
     l10n_in_einv_credential_ids = fields.One2many(
-        "l10n_in.einvoice.credential", "company_id", string="IRP credentials")
+        "l10n_in.einvoice.credential", "company_id", string="IRP credentials",
+        help="API credentials of the company's GSTINs for the IRP.")
 
     def _l10n_in_einv_credential(self):
         """The active credential for this company's own GSTIN, or an empty recordset."""

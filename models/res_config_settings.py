@@ -5,12 +5,20 @@ from odoo.exceptions import AccessError, UserError
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    l10n_in_einv_enabled = fields.Boolean(related="company_id.l10n_in_einv_enabled", readonly=False)
-    l10n_in_einv_sending_mode = fields.Selection(related="company_id.l10n_in_einv_sending_mode", readonly=False)
-    l10n_in_einv_parallel_calls = fields.Integer(related="company_id.l10n_in_einv_parallel_calls", readonly=False)
-    l10n_in_einv_aato_band = fields.Selection(related="company_id.l10n_in_einv_aato_band", readonly=False)
-    l10n_in_einv_ship_to_rule = fields.Boolean(related="company_id.l10n_in_einv_ship_to_rule", readonly=False)
-    l10n_in_einv_rate_40_missing = fields.Boolean(compute="_compute_l10n_in_einv_rate_40_missing")
+    l10n_in_einv_enabled = fields.Boolean(string="E-invoicing (IRP)",
+                                          related="company_id.l10n_in_einv_enabled", readonly=False)
+    l10n_in_einv_sending_mode = fields.Selection(string="When IRNs are generated",
+                                                 related="company_id.l10n_in_einv_sending_mode", readonly=False)
+    l10n_in_einv_parallel_calls = fields.Integer(string="Parallel IRP calls per GSTIN",
+                                                 related="company_id.l10n_in_einv_parallel_calls", readonly=False)
+    l10n_in_einv_aato_band = fields.Selection(string="Aggregate annual turnover (AATO)",
+                                              related="company_id.l10n_in_einv_aato_band", readonly=False)
+    l10n_in_einv_ship_to_rule = fields.Boolean(string="Apply the ship-to GSTIN rule",
+                                               related="company_id.l10n_in_einv_ship_to_rule", readonly=False)
+    l10n_in_einv_rate_40_missing = fields.Boolean(string="40 % GST taxes missing",
+                                                  compute="_compute_l10n_in_einv_rate_40_missing",
+                                                  help="The company has 28 % GST taxes but not yet the 40 % ones of "
+                                                  "22 September 2025.")
     l10n_in_einv_hsn_master_path = fields.Char(
         string="HSN master file", config_parameter="l10n_in_einvoice.hsn_master_path",
         help="Path, on the server, of the HSN/SAC master (JSON [{\"hsn_code\": ...}] or one code per line): "

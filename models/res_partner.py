@@ -38,7 +38,9 @@ class ResPartner(models.Model):
     l10n_in_einv_gstin_checked = fields.Char(
         string="GSTIN checked", readonly=True, copy=False,
         help="The GSTIN the status below was given for; when the partner's GSTIN changes, it no longer applies.")
-    l10n_in_einv_gstin_status = fields.Char(string="GSTIN status code", readonly=True, copy=False)
+    l10n_in_einv_gstin_status = fields.Char(string="GSTIN status code", readonly=True, copy=False,
+                                            help="ACT (active), CNL (cancelled), SUS (suspended)... as the IRP "
+                                            "reported it.")
     l10n_in_einv_gstin_status_label = fields.Char(
         string="GSTIN status", compute="_compute_l10n_in_einv_gstin_labels",
         help="As the IRP's master gave it at the last check: Active, Cancelled, Inactive, Suspended...")
@@ -49,10 +51,11 @@ class ResPartner(models.Model):
     l10n_in_einv_gstin_txp_label = fields.Char(string="Taxpayer type", compute="_compute_l10n_in_einv_gstin_labels")
     l10n_in_einv_gstin_registered_on = fields.Date(string="GST registration date", readonly=True, copy=False)
     l10n_in_einv_gstin_deregistered_on = fields.Date(string="GST de-registration date", readonly=True, copy=False)
-    l10n_in_einv_gstin_checked_at = fields.Datetime(string="GSTIN checked at", readonly=True, copy=False)
+    l10n_in_einv_gstin_checked_at = fields.Datetime(string="GSTIN checked at", readonly=True, copy=False,
+                                                    help="When the GSTIN was last checked with the IRP.")
     l10n_in_einv_gstin_legal_name = fields.Char(string="Legal name (GST portal)", readonly=True, copy=False)
     l10n_in_einv_gstin_outdated = fields.Boolean(
-        compute="_compute_l10n_in_einv_gstin_labels",
+        string="GSTIN changed since checked", compute="_compute_l10n_in_einv_gstin_labels",
         help="The GSTIN changed since it was last checked: the status shown is that of the former GSTIN.")
 
     @api.depends("l10n_in_einv_gstin_status", "l10n_in_einv_gstin_txp_type", "l10n_in_einv_gstin_checked", "vat")
@@ -214,7 +217,8 @@ class ResPartner(models.Model):
                 if not isinstance(error, IrpError) or error.kind != errors.DATA:
                     stop = error  # paused, unreachable or refused credentials: ask no more now
             if commit:
-                self.env.cr.commit()
+                # the scheduled refresh keeps each status the IRP gave, even if a later GSTIN fails
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return report
 
     # --- buttons --------------------------------------------------------------------------------

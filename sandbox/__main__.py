@@ -12,6 +12,7 @@ import signal
 import sys
 import textwrap
 import threading
+from contextlib import suppress
 
 from . import pins
 from .calendar import BANDS, RULES, Calendar, CalendarError, parse_cli_pair
@@ -98,11 +99,12 @@ def main(argv=None):
                          rules=rules, aato=aato)
     # SIGTERM ends the server like Ctrl-C does; shutdown() must run outside the serving thread
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
+    # a command-line server: its URL, on stdout for whoever started it (scripts/bench_odoo.py reads it)
+    # pylint: disable-next=print-used
     print(f"IRP sandbox listening on {server.url} (db {os.path.abspath(args.db)})", flush=True)
     try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+        with suppress(KeyboardInterrupt):  # Ctrl-C: the ordinary way to stop it
+            server.serve_forever(poll_interval=0.2)
     finally:
         server.app.stopping.set()
         server.server_close()

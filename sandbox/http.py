@@ -6,6 +6,7 @@ import logging
 import socket
 import sys
 import threading
+from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -66,10 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.action == "hang":
                 self.server.app.stopping.wait(reply.hold)
             self.close_connection = True
-            try:  # close at once, with no reply: the client sees the connection drop
+            with suppress(OSError):  # close at once, with no reply: the client sees the connection drop
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         self.send_response(reply.status)
         for name, value in reply.headers:
@@ -82,7 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # noqa: A002 (signature of the base class)
         if self.server.verbose:
-            super().log_message(format, *args)
+            return super().log_message(format, *args)
+        return None  # quiet unless verbose
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
@@ -105,12 +105,12 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def process_request(self, request, client_address):
         with self._connections_lock:
             self._connections.add(request)
-        super().process_request(request, client_address)
+        return super().process_request(request, client_address)
 
     def shutdown_request(self, request):
         with self._connections_lock:
             self._connections.discard(request)
-        super().shutdown_request(request)
+        return super().shutdown_request(request)
 
     def handle_error(self, request, client_address):
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
@@ -125,10 +125,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with suppress(OSError):  # already closed by its client
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         self.app.close()
 
 

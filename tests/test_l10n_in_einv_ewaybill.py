@@ -153,7 +153,7 @@ class TestEinvoiceEwaybill(EwaybillCase):
         self._generate_ewb(move)
         bill = move.l10n_in_einv_ewaybill_id
         action = bill.action_l10n_in_einv_open_cancel_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create(
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create(
             {"reason": "2", "remark": "Order cancelled"})
         params = wizard.action_cancel_ewaybill()["params"]
         self.assertEqual(params["type"], "success", params["message"])
@@ -192,7 +192,7 @@ class TestEinvoiceEwaybill(EwaybillCase):
         self.assertEqual(move.l10n_in_einv_state, "generated")
         action = wizard.action_cancel_ewaybill()
         self.assertEqual(action["res_model"], "l10n_in.einvoice.ewaybill.cancel.wizard")
-        ewb_wizard = self.env[action["res_model"]].with_context(action["context"]).create(
+        ewb_wizard = self.env[action["res_model"]].with_context(**action["context"]).create(
             {"reason": "1", "remark": "Duplicate"})
         self.assertEqual(ewb_wizard.ewaybill_id, move.l10n_in_einv_ewaybill_id)
         self.assertEqual(ewb_wizard.action_cancel_ewaybill()["params"]["type"], "success")

@@ -46,7 +46,7 @@ class EwbSystemCase(EwaybillCase):
 
     def _open(self, bill, kind, **values):
         action = bill.with_context(l10n_in_einv_ewb_wizard=kind).action_l10n_in_einv_ewb_wizard()
-        return self.env[action["res_model"]].with_context(action["context"]).create(values)
+        return self.env[action["res_model"]].with_context(**action["context"]).create(values)
 
     def _part_b(self, bill, vehicle="KA05MN4321", **values):
         values = {"reason_code": "1", "reason_remark": "Vehicle broke down", "from_place": "Hassan",
@@ -237,7 +237,7 @@ class TestEinvoiceEwaybillSystem(EwbSystemCase):
     def test_cancel_goes_through_the_ewb_api_and_is_refused_after_24_hours(self):
         bill = self._bill(9600.0)
         action = bill.action_l10n_in_einv_open_cancel_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create(
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create(
             {"reason": "2", "remark": "Order cancelled"})
         params = wizard.action_cancel_ewaybill()["params"]
         self.assertEqual(params["type"], "success", params["message"])

@@ -29,6 +29,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import suppress
 
 import odoo
 from odoo import Command, SUPERUSER_ID, api, fields
@@ -83,13 +84,11 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
                 continue  # that server is down: the next one
             proxy.served[port] += 1
             break
-        try:
+        with suppress(OSError):  # the client went away: nobody to answer
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-        except OSError:
-            pass
 
     def log_message(self, *args):
         pass

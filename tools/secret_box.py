@@ -37,9 +37,9 @@ def _load_key():
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker created it first
-            pass
-        else:
+        except FileExistsError:  # another worker created it first: read theirs
+            fd = None
+        if fd is not None:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(Fernet.generate_key())
     with open(path, "rb") as handle:

@@ -11,7 +11,6 @@ an RPC caller can put any key in its context, but cannot reach this.
 import contextvars
 from contextlib import contextmanager
 
-from odoo import _
 from odoo.exceptions import AccessError
 
 _trusted = contextvars.ContextVar("l10n_in_einv_trusted_write", default=False)
@@ -46,7 +45,7 @@ def check(model, vals_list, protected):
     touched = sorted({name for vals in vals_list for name in vals if name in protected})
     if touched:
         labels = ", ".join(model._fields[name]._description_string(model.env) for name in touched)
-        raise AccessError(_(
+        raise AccessError(model.env._(  # a helper has no self: the model's env gives the language
             "%(fields)s of %(model)s can only be set by the e-invoicing itself (from the IRP's replies or the "
             "credential form), never written directly. Use the buttons: Generate IRN, Refresh from IRP, Cancel "
             "IRN, or the credential's fields.", fields=labels, model=model._description))

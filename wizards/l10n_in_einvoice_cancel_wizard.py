@@ -8,12 +8,13 @@ class L10nInEinvoiceCancelWizard(models.TransientModel):
     _name = "l10n_in.einvoice.cancel.wizard"
     _description = "Cancel an IRN at the IRP"
 
-    move_id = fields.Many2one("account.move", required=True, readonly=True)
-    irn = fields.Char(related="move_id.l10n_in_einv_irn")
-    reason = fields.Selection(CANCEL_REASONS, required=True, default="2")
-    remark = fields.Char(required=True, size=100,
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True)
+    irn = fields.Char(string="IRN", related="move_id.l10n_in_einv_irn")
+    reason = fields.Selection(CANCEL_REASONS, string="Reason", required=True, default="2")
+    remark = fields.Char(string="Remark", required=True, size=100,
                          help="Why the IRN is cancelled, as the IRP will record it (at most 100 characters).")
-    within_window = fields.Boolean(compute="_compute_window")
+    within_window = fields.Boolean(string="Within 24 hours", compute="_compute_window",
+                                   help="The IRP cancels an IRN only within 24 hours of its registration.")
     deadline = fields.Datetime(compute="_compute_window", string="Cancellable until")
     ewaybill_id = fields.Many2one(
         "l10n_in.einvoice.ewaybill", compute="_compute_ewaybill", string="Active e-way bill",

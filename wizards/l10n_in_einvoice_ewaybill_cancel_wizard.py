@@ -10,10 +10,12 @@ class L10nInEinvoiceEwaybillCancelWizard(models.TransientModel):
     _description = "Cancel an e-way bill"
 
     ewaybill_id = fields.Many2one("l10n_in.einvoice.ewaybill", string="E-way bill", required=True, readonly=True)
-    move_id = fields.Many2one(related="ewaybill_id.move_id")
-    reason = fields.Selection(EWB_CANCEL_REASONS, required=True, default="2")
-    remark = fields.Char(size=50, help="Why it is cancelled, as the IRP records it (at most 50 characters).")
-    within_window = fields.Boolean(compute="_compute_window")
+    move_id = fields.Many2one(string="Invoice", related="ewaybill_id.move_id")
+    reason = fields.Selection(EWB_CANCEL_REASONS, string="Reason", required=True, default="2")
+    remark = fields.Char(string="Remark",
+                         size=50, help="Why it is cancelled, as the IRP records it (at most 50 characters).")
+    within_window = fields.Boolean(string="Within 24 hours", compute="_compute_window",
+                                   help="An e-way bill can be cancelled only within 24 hours of its generation.")
     deadline = fields.Datetime(compute="_compute_window", string="Cancellable until")
     via_ewb_system = fields.Boolean(related="ewaybill_id.ewb_api_ready", string="Through the e-way bill system")
 

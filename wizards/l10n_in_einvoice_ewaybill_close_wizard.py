@@ -8,9 +8,10 @@ class L10nInEinvoiceEwaybillCloseWizard(models.TransientModel):
     _description = "Close an e-way bill after delivery"
 
     ewaybill_id = fields.Many2one("l10n_in.einvoice.ewaybill", string="E-way bill", required=True, readonly=True)
-    move_id = fields.Many2one(related="ewaybill_id.move_id")
+    move_id = fields.Many2one(string="Invoice", related="ewaybill_id.move_id")
     closure_date = fields.Date(string="Delivered on", required=True, default=fields.Date.context_today)
-    remarks = fields.Char(size=50, required=True)
+    remarks = fields.Char(string="Remarks", size=50, required=True,
+                          help="Sent to the e-way bill system with the closure (at most 50 characters).")
 
     def action_close(self):
         self.ensure_one()

@@ -10,29 +10,32 @@ class L10nInEinvoiceEwaybillExtendWizard(models.TransientModel):
     _description = "Extend the validity of an e-way bill"
 
     ewaybill_id = fields.Many2one("l10n_in.einvoice.ewaybill", string="E-way bill", required=True, readonly=True)
-    move_id = fields.Many2one(related="ewaybill_id.move_id")
-    valid_till = fields.Datetime(related="ewaybill_id.valid_till")
-    extension_opens = fields.Datetime(related="ewaybill_id.extension_opens")
-    extension_closes = fields.Datetime(related="ewaybill_id.extension_closes")
+    move_id = fields.Many2one(string="Invoice", related="ewaybill_id.move_id")
+    valid_till = fields.Datetime(string="Valid till", related="ewaybill_id.valid_till")
+    extension_opens = fields.Datetime(string="Extension possible from", related="ewaybill_id.extension_opens")
+    extension_closes = fields.Datetime(string="Extension possible until", related="ewaybill_id.extension_closes")
     consignment_status = fields.Selection([("M", "In movement"), ("T", "In transit (stored on the way)")],
-                                          required=True, default="M")
-    transit_type = fields.Selection([("R", "Road"), ("W", "Warehouse"), ("O", "Others")],
+                                          string="Goods are", required=True, default="M",
+                                          help="In movement: still travelling. In transit: stored on the way (road "
+                                          "side, warehouse...).")
+    transit_type = fields.Selection([("R", "Road"), ("W", "Warehouse"), ("O", "Others")], string="Transit type",
                                     help="Where goods in transit wait: road, warehouse or others.")
-    address_line1 = fields.Char(size=50)
-    address_line2 = fields.Char(size=50)
-    address_line3 = fields.Char(size=50)
+    address_line1 = fields.Char(string="Address line 1", size=50, help="Where the goods in transit are.")
+    address_line2 = fields.Char(string="Address line 2", size=50)
+    address_line3 = fields.Char(string="Address line 3", size=50)
     remaining_distance = fields.Integer(string="Remaining distance (km)", required=True)
     from_place = fields.Char(string="Current place", size=50, required=True)
     from_state_id = fields.Many2one("res.country.state", string="Current state", required=True,
                                     domain="[('country_id.code', '=', 'IN')]")
     from_pincode = fields.Char(string="Current PIN code", size=6, required=True)
-    transport_mode = fields.Selection(TRANSPORT_MODES, default="1")
+    transport_mode = fields.Selection(TRANSPORT_MODES, string="Transport mode", default="1")
     vehicle_no = fields.Char(string="Vehicle number", size=20)
     transport_doc_no = fields.Char(string="Transport document no.", size=15)
     transport_doc_date = fields.Date(string="Transport document date")
     reason_code = fields.Selection([("1", "Natural calamity"), ("2", "Law and order"), ("4", "Transshipment"),
                                     ("5", "Accident"), ("99", "Others")], string="Reason", required=True)
-    remarks = fields.Char(size=50, required=True)
+    remarks = fields.Char(string="Remarks", size=50, required=True,
+                          help="Sent to the e-way bill system with the extension (at most 50 characters).")
 
     @api.model
     def default_get(self, fields_list):

@@ -9,9 +9,9 @@ class L10nInEinvoiceEwaybillPartBWizard(models.TransientModel):
     _description = "Update Part-B (vehicle) of an e-way bill"
 
     ewaybill_id = fields.Many2one("l10n_in.einvoice.ewaybill", string="E-way bill", required=True, readonly=True)
-    move_id = fields.Many2one(related="ewaybill_id.move_id")
+    move_id = fields.Many2one(string="Invoice", related="ewaybill_id.move_id")
     current_vehicle = fields.Char(related="ewaybill_id.vehicle_no", string="Current vehicle")
-    part_a_only = fields.Boolean(related="ewaybill_id.part_a_only")
+    part_a_only = fields.Boolean(string="Part-A only", related="ewaybill_id.part_a_only")
     reason_code = fields.Selection([("1", "Break down"), ("2", "Transshipment"), ("3", "Others"), ("4", "First time")],
                                    string="Reason", required=True,
                                    help="NIC's reason for the change: 1 break down, 2 transshipment, 3 others, "
@@ -21,9 +21,9 @@ class L10nInEinvoiceEwaybillPartBWizard(models.TransientModel):
                              help="Where the goods are when the vehicle changes.")
     from_state_id = fields.Many2one("res.country.state", string="From state", required=True,
                                     domain="[('country_id.code', '=', 'IN')]")
-    transport_mode = fields.Selection(TRANSPORT_MODES, required=True, default="1")
+    transport_mode = fields.Selection(TRANSPORT_MODES, string="Transport mode", required=True, default="1")
     vehicle_no = fields.Char(string="Vehicle number", size=20)
-    vehicle_type = fields.Selection(VEHICLE_TYPES, default="R")
+    vehicle_type = fields.Selection(VEHICLE_TYPES, string="Vehicle type", default="R")
     transport_doc_no = fields.Char(string="Transport document no.", size=15,
                                    help="Railway receipt, airway bill or bill of lading number (rail, air, ship).")
     transport_doc_date = fields.Date(string="Transport document date")

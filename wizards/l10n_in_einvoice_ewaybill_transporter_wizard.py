@@ -7,10 +7,10 @@ class L10nInEinvoiceEwaybillTransporterWizard(models.TransientModel):
     _description = "Update the transporter of an e-way bill"
 
     ewaybill_id = fields.Many2one("l10n_in.einvoice.ewaybill", string="E-way bill", required=True, readonly=True)
-    move_id = fields.Many2one(related="ewaybill_id.move_id")
+    move_id = fields.Many2one(string="Invoice", related="ewaybill_id.move_id")
     current_transporter = fields.Char(related="ewaybill_id.transporter_gstin", string="Current transporter")
     transporter_gstin = fields.Char(string="Transporter ID", size=15, required=True, help="GSTIN or TRANSIN.")
-    transporter_name = fields.Char(size=100)
+    transporter_name = fields.Char(string="Transporter name", size=100)
 
     def action_update(self):
         self.ensure_one()

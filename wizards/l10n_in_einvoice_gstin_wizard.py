@@ -27,32 +27,37 @@ class L10nInEinvoiceGstinWizard(models.TransientModel):
     _name = "l10n_in.einvoice.gstin.wizard"
     _description = "GSTIN details from the IRP"
 
-    partner_id = fields.Many2one("res.partner", required=True, readonly=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Partner", required=True, readonly=True, ondelete="cascade")
     gstin = fields.Char(string="GSTIN", readonly=True)
-    found = fields.Boolean(readonly=True)
-    message = fields.Text(readonly=True)
-    error_code = fields.Char(readonly=True)
-    legal_name = fields.Char(readonly=True)
-    trade_name = fields.Char(readonly=True)
-    address = fields.Text(readonly=True)
-    city = fields.Char(readonly=True)
+    found = fields.Boolean(string="Found at the IRP", readonly=True)
+    message = fields.Text(string="Message", readonly=True)
+    error_code = fields.Char(string="IRP error code", readonly=True)
+    legal_name = fields.Char(string="Legal name",
+                             readonly=True, help="Legal name of the business as registered with GST.")
+    trade_name = fields.Char(string="Trade name", readonly=True)
+    address = fields.Text(string="Address", readonly=True)
+    city = fields.Char(string="City", readonly=True)
     state_id = fields.Many2one("res.country.state", string="State", readonly=True)
-    state_code = fields.Char(readonly=True)
+    state_code = fields.Char(string="State code",
+                             readonly=True, help="GST state code (the first two digits of the GSTIN).")
     pin = fields.Char(string="PIN", readonly=True)
-    status = fields.Char(string="Status code", readonly=True)
+    status = fields.Char(string="Status code", readonly=True,
+                         help="ACT (active), CNL (cancelled), SUS (suspended)... as the IRP reports it.")
     status_label = fields.Char(string="Status", readonly=True)
-    blocked = fields.Boolean(string="Blocked for e-way bills", readonly=True)
+    blocked = fields.Boolean(string="Blocked for e-way bills", readonly=True,
+                             help="GSTN blocked e-way bill generation for this GSTIN (usually for returns not filed).")
     registered_on = fields.Date(string="Registered on", readonly=True)
     deregistered_on = fields.Date(string="De-registered on", readonly=True)
     txp_type = fields.Char(string="Taxpayer type code", readonly=True)
     txp_label = fields.Char(string="Taxpayer type", readonly=True)
-    checked_at = fields.Datetime(readonly=True)
-    changes = fields.Json(readonly=True, help="{field: value from the portal} that Update partner writes.")
+    checked_at = fields.Datetime(string="Checked at", readonly=True)
+    changes = fields.Json(string="Changes",
+                          readonly=True, help="{field: value from the portal} that Update partner writes.")
     changes_html = fields.Html(string="What would change", compute="_compute_changes_html", sanitize=False)
-    has_changes = fields.Boolean(compute="_compute_changes_html")
-    can_update = fields.Boolean(compute="_compute_can_update")
-    can_sync = fields.Boolean(compute="_compute_can_update")
-    updated = fields.Boolean(readonly=True)
+    has_changes = fields.Boolean(string="Has changes", compute="_compute_changes_html")
+    can_update = fields.Boolean(string="Can update the partner", compute="_compute_can_update")
+    can_sync = fields.Boolean(string="Can sync from the GST portal", compute="_compute_can_update")
+    updated = fields.Boolean(string="Partner updated", readonly=True)
 
     @api.depends("changes", "partner_id")
     def _compute_changes_html(self):
@@ -219,4 +224,3 @@ class L10nInEinvoiceGstinWizard(models.TransientModel):
         details, error = self.env["res.partner"]._l10n_in_einv_gstin_lookup(credential, self.gstin, sync=True)
         self._l10n_in_einv_show(details, error)
         return self._l10n_in_einv_reopen()
-

@@ -20,11 +20,11 @@ class L10nInEinvoiceLinkWizard(models.TransientModel):
     _name = "l10n_in.einvoice.link.wizard"
     _description = "Link an existing IRN to an invoice"
 
-    move_id = fields.Many2one("account.move", required=True, readonly=True, ondelete="cascade")
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True, ondelete="cascade")
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Buyer")
     buyer_gstin = fields.Char(related="move_id.commercial_partner_id.vat", string="Buyer GSTIN")
     amount_total = fields.Monetary(related="move_id.amount_total", string="Total")
-    currency_id = fields.Many2one(related="move_id.currency_id")
+    currency_id = fields.Many2one(string="Currency", related="move_id.currency_id")
     irn = fields.Char(string="IRN", required=True, help="The 64-character IRN shown on the NIC portal.")
     signed_qr = fields.Text(
         string="Signed QR code",
@@ -32,9 +32,11 @@ class L10nInEinvoiceLinkWizard(models.TransientModel):
         "IRN the IRP no longer serves (it serves an IRN for 2 days only).")
     ack_no = fields.Char(string="Ack No", help="The acknowledgement number shown on the NIC portal.")
     ack_date = fields.Datetime(string="Ack Date", help="The acknowledgement date shown on the NIC portal.")
-    not_served = fields.Boolean(readonly=True, help="The IRP answered that it does not serve this IRN.")
-    need_ack_no = fields.Boolean(readonly=True, help="Verified from the signed QR code, which carries no Ack No.")
-    message = fields.Text(readonly=True)
+    not_served = fields.Boolean(string="Not served by the IRP",
+                                readonly=True, help="The IRP answered that it does not serve this IRN.")
+    need_ack_no = fields.Boolean(string="Ack No needed",
+                                 readonly=True, help="Verified from the signed QR code, which carries no Ack No.")
+    message = fields.Text(string="Message", readonly=True)
     confirmed = fields.Boolean(
         string="I confirm this IRN was registered at the IRP for this invoice, for this buyer and total")
 

@@ -605,7 +605,6 @@ def test_fetch_sandbox_keys_from_nowhere_is_an_irp_error():
     import socket
 
     from irp.client import fetch_sandbox_keys
-    from irp.errors import IrpError
 
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
