@@ -330,8 +330,10 @@ class L10nInEinvoiceEwaybill(models.Model):
             updated_at = getattr(result, "updated_at", None)
             self._l10n_in_einv_log("transporter", {"transporterId": transporter_id, "transporterName": name,
                                                    "updated_at": _minute(updated_at)})
+            # no f-string inside _(...): Odoo's term export (babel 2.10) cannot read it and skips the file
+            transporter = f"{transporter_id} {name or ''}".strip()
             return _("E-way bill %(number)s: transporter changed to %(transporter)s.", number=self.name,
-                     transporter=f"{transporter_id} {name or ''}".strip())
+                     transporter=transporter)
 
         return self._l10n_in_einv_ewb_finish("update_transporter", outcome, done)
 

@@ -18,3 +18,4 @@ from . import test_l10n_in_einv_ewaybill
 from . import test_l10n_in_einv_ewaybill_system
 from . import test_l10n_in_einv_queue_job
 from . import test_l10n_in_einv_fairness
+from . import test_l10n_in_einv_i18n
