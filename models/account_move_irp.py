@@ -480,8 +480,11 @@ class AccountMove(models.Model):
         if any(listens for partner_id, listens in followers.items() if partner_id != author.id):
             move.message_post(body=body, author_id=author.id, message_type="comment", subtype_xmlid="mail.mt_note")
             return
-        move._message_log(body=body, author_id=author.id, message_type="comment",
-                          tracking_value_ids=self._l10n_in_einv_take_tracking())
+        tracking = self._l10n_in_einv_take_tracking()
+        # with tracking values, a notification as Odoo's own tracking messages: the web client
+        # draws tracking values (and the body below them) only for those
+        move._message_log(body=body, author_id=author.id, message_type="notification" if tracking else "comment",
+                          tracking_value_ids=tracking)
         # message_post subscribes whoever posts: the user if active, else the author
         poster_id = user_partner_id or (author.id if author.active else None)
         if poster_id and poster_id not in followers:

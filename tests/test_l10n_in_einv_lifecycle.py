@@ -69,6 +69,8 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self.assertEqual(len(new), 1, new.mapped("body"))
         self.assertIn(move.l10n_in_einv_irn, new.body)
         self.assertEqual(new.author_id, self.env.ref("base.partner_root"))
+        # as Odoo's tracking messages: the web client shows a comment's body and tracking values twice
+        self.assertEqual(new.message_type, "notification")
         tracked = new.tracking_value_ids.filtered(lambda value: value.field_id.name == "l10n_in_einv_state")
         self.assertEqual((tracked.old_value_char, tracked.new_value_char), ("To send", "Generated"),
                          [(v.field_id.name, v.old_value_char, v.new_value_char) for v in new.tracking_value_ids])

@@ -61,5 +61,9 @@ registry.category("web_tour.tours").add("l10n_in_einvoice_generate_irn", {
             content: "The signed QR code shows as an image",
             trigger: ".o_field_widget[name='l10n_in_einv_qr_preview'] img",
         },
+        {
+            content: "The chatter has one line for it: the note with the state's change",
+            trigger: ".o-mail-Message:has(.o-mail-Message-body:contains('IRN generated')):has(.o-mail-Message-trackingNew:contains('Generated'))",
+        },
     ],
 });
