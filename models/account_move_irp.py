@@ -415,16 +415,17 @@ class AccountMove(models.Model):
                 self.l10n_in_einv_sending_after_irn = False
             self.sending_data = waiting
             self.env.ref("account.ir_cron_account_move_send")._trigger()
-        notes = {
-            "generated": _("IRN generated: %(irn)s (Ack No %(ack)s).", irn=result.irn, ack=result.ack_no),
-            "recovered": _("IRN %(irn)s (Ack No %(ack)s) found at the IRP after a lost reply, and stored.",
-                           irn=result.irn, ack=result.ack_no),
-            "adopted": _("The IRP already held IRN %(irn)s (Ack No %(ack)s) for this invoice; its signed data "
-                         "matches the buyer and the total, so it was adopted.", irn=result.irn, ack=result.ack_no),
-            "linked": _("IRN %(irn)s (Ack No %(ack)s), registered outside Odoo, linked to this invoice.",
-                        irn=result.irn, ack=result.ack_no),
+        notes = {  # only the one said is translated
+            "generated": lambda: _("IRN generated: %(irn)s (Ack No %(ack)s).", irn=result.irn, ack=result.ack_no),
+            "recovered": lambda: _("IRN %(irn)s (Ack No %(ack)s) found at the IRP after a lost reply, and stored.",
+                                   irn=result.irn, ack=result.ack_no),
+            "adopted": lambda: _("The IRP already held IRN %(irn)s (Ack No %(ack)s) for this invoice; its signed "
+                                 "data matches the buyer and the total, so it was adopted.",
+                                 irn=result.irn, ack=result.ack_no),
+            "linked": lambda: _("IRN %(irn)s (Ack No %(ack)s), registered outside Odoo, linked to this invoice.",
+                                irn=result.irn, ack=result.ack_no),
         }
-        self._l10n_in_einv_note(notes[how])
+        self._l10n_in_einv_note(notes[how]())
 
     def _l10n_in_einv_send_after_irn(self, sending_data):
         with write_guard.trusted():
@@ -528,9 +529,12 @@ class AccountMove(models.Model):
         return _("E-invoice: an IRN may exist at the IRP")
 
     def _l10n_in_einv_close_activities(self):
+        # searched by summary (paid per IRN: mostly there is none), not every activity read
         summaries = (self._l10n_in_einv_error_summary(), self._l10n_in_einv_unknown_summary())
-        self.activity_ids.filtered(lambda activity: activity.summary in summaries).action_feedback(
-            feedback=_("IRN generated"))
+        activities = self.env["mail.activity"].search([
+            ("res_model", "=", self._name), ("res_id", "in", self.ids), ("summary", "in", summaries)])
+        if activities:
+            activities.action_feedback(feedback=_("IRN generated"))
 
     def _l10n_in_einv_explain_problems(self, problems):
         """NIC's codes and messages, plus what to do for refusals a user would not decode alone."""

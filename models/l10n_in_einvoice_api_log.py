@@ -10,7 +10,9 @@ class L10nInEinvoiceApiLog(models.Model):
     _description = "IRP API call"
     _order = "started_at desc, id desc"
     _rec_name = "endpoint"
-    _check_company_auto = True  # the credential and the document are the company's own
+    # No _check_company_auto: a log is created only by the addon, once per IRP call on the
+    # sending path, with the company of the document it is about (else of the credential);
+    # check_company on the relations keeps the views' domains to the company's own.
 
     endpoint = fields.Char(string="API call", readonly=True, required=True, index=True,
                            help="Which IRP call this was: authentication, generate IRN, get IRN, cancel...")

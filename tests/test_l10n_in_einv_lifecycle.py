@@ -319,6 +319,7 @@ class TestEinvoiceLifecycle(L10nInEinvoiceCommon):
         self._generate(move)
         self.assertGenerated(move)
         self.assertEqual(self.sandbox.count_irns(self.company.vat), registered, "found by look-up, not resent")
+        self.assertFalse(move.activity_ids, "its activity is marked done once the IRN is stored")
 
     def test_cron_sends_batches_and_reports_errors(self):
         good = [self._invoice(self.partner_intra, [(self.product_laptop, 1, 100.0 * i)]) for i in range(1, 6)]
