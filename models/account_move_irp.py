@@ -406,15 +406,7 @@ class AccountMove(models.Model):
                 "l10n_in_einv_outcome_unknown": False, "l10n_in_einv_unknown_since": False,
                 "l10n_in_einv_next_attempt": False, "l10n_in_einv_queued": False, "l10n_in_einv_hold": False,
             })
-        if result.ewb_no:  # an e-way bill the IRP reports with the IRN: its own record
-            self._l10n_in_einv_ewaybill_record(result.ewb_no, "irn_reply", result.ewb_date, result.ewb_valid_till)
-        self._l10n_in_einv_close_activities()
-        self._l10n_in_einv_refresh_pdf()
-        if waiting := self.l10n_in_einv_sending_after_irn:  # a Send & Print that waited for this IRN
-            with write_guard.trusted():
-                self.l10n_in_einv_sending_after_irn = False
-            self.sending_data = waiting
-            self.env.ref("account.ir_cron_account_move_send")._trigger()
+        # said first: the note carries the state's change (see _l10n_in_einv_take_tracking)
         notes = {  # only the one said is translated
             "generated": lambda: _("IRN generated: %(irn)s (Ack No %(ack)s).", irn=result.irn, ack=result.ack_no),
             "recovered": lambda: _("IRN %(irn)s (Ack No %(ack)s) found at the IRP after a lost reply, and stored.",
@@ -426,6 +418,15 @@ class AccountMove(models.Model):
                                 irn=result.irn, ack=result.ack_no),
         }
         self._l10n_in_einv_note(notes[how]())
+        if result.ewb_no:  # an e-way bill the IRP reports with the IRN: its own record
+            self._l10n_in_einv_ewaybill_record(result.ewb_no, "irn_reply", result.ewb_date, result.ewb_valid_till)
+        self._l10n_in_einv_close_activities()
+        self._l10n_in_einv_refresh_pdf()
+        if waiting := self.l10n_in_einv_sending_after_irn:  # a Send & Print that waited for this IRN
+            with write_guard.trusted():
+                self.l10n_in_einv_sending_after_irn = False
+            self.sending_data = waiting
+            self.env.ref("account.ir_cron_account_move_send")._trigger()
 
     def _l10n_in_einv_send_after_irn(self, sending_data):
         with write_guard.trusted():
